@@ -1,0 +1,87 @@
+// Package keeper is the engine that keeps Exact Online refresh chains alive:
+// it owns every chain while it runs, refreshes only inside Exact's window,
+// keeps chains from lapsing, retries transient failures within Exact's error
+// budget, and tells the tray, the dashboard and the reminders what happened
+// through events. One goroutine owns the state; a Clock drives it.
+package keeper
+
+import (
+	"errors"
+	"time"
+)
+
+// Connection states, as stored in store.ConnState.Status and shown to users.
+const (
+	StatusOK             = "ok"              // chain alive
+	StatusFailing        = "failing"         // transient failures, retrying
+	StatusNeedsReconnect = "needs-reconnect" // only a browser login helps
+	StatusNew            = "new"             // connected, never refreshed by the keeper yet
+)
+
+// ConnStatus is what status screens show of one connection. No secrets.
+type ConnStatus struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Region       string    `json:"region,omitempty"`
+	BaseURL      string    `json:"base_url"`
+	Status       string    `json:"status"`
+	UserName     string    `json:"user_name,omitempty"`
+	FullName     string    `json:"full_name,omitempty"`
+	Email        string    `json:"email,omitempty"`
+	Division     int       `json:"division,omitempty"`
+	LastRefresh  time.Time `json:"last_refresh,omitempty"`
+	LapsesAt     time.Time `json:"lapses_at,omitempty"`    // LastRefresh + refresh lifetime
+	NextRefresh  time.Time `json:"next_refresh,omitempty"` // the planned keep-alive or retry
+	AccessExpiry time.Time `json:"access_expiry,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+}
+
+// EventKind tells what happened.
+type EventKind string
+
+// Event kinds.
+const (
+	EventRefreshed     EventKind = "refreshed"      // a refresh succeeded
+	EventFailed        EventKind = "failed"         // a refresh failed (transiently or not)
+	EventStateChanged  EventKind = "state-changed"  // a connection's Status changed
+	EventConfigChanged EventKind = "config-changed" // connections added or removed
+)
+
+// Event is emitted to subscribers. Message is a plain sentence, never a secret.
+type Event struct {
+	Time         time.Time `json:"time"`
+	Kind         EventKind `json:"kind"`
+	ConnectionID string    `json:"connection_id,omitempty"`
+	Connection   string    `json:"connection,omitempty"` // name
+	Status       string    `json:"status,omitempty"`
+	Message      string    `json:"message,omitempty"`
+}
+
+// Errors callers can test for with errors.Is. Exit code 3 of the CLI maps to
+// ErrNeedsReconnect.
+var (
+	ErrNeedsReconnect = errors.New("needs reconnect: log in to Exact Online again")
+	ErrUnknown        = errors.New("no such connection")
+	ErrNoConnections  = errors.New("no connections yet: run 'exactkeeperctl connect' first")
+)
+
+// Clock is the keeper's view of time; tests inject a fake.
+type Clock interface {
+	Now() time.Time
+	// NewTicker returns a channel that receives now and then, and a stop func.
+	NewTicker(d time.Duration) (<-chan time.Time, func())
+}
+
+// SystemClock is the real wall clock.
+type SystemClock struct{}
+
+// Now returns the wall-clock time without its monotonic reading, so that
+// comparisons after sleep or hibernation use the wall clock.
+func (SystemClock) Now() time.Time { return time.Now().Round(0) }
+
+// NewTicker wraps time.NewTicker.
+func (SystemClock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}

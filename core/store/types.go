@@ -1,0 +1,100 @@
+// Package store keeps Exact Keeper's non-secret configuration and state in
+// JSON files under the user's config directory: written atomically, guarded
+// by a cross-process file lock, versioned, and never overwritten when a file
+// cannot be read. Secrets live in core/vault, never here.
+package store
+
+import (
+	"time"
+)
+
+// Schema versions of the files this build writes.
+const (
+	ConfigVersion = 1
+	StateVersion  = 1
+)
+
+// Config is config.json: what the user chose. It changes rarely.
+type Config struct {
+	Version     int          `json:"version"`
+	Connections []Connection `json:"connections"`
+	Delegations []Delegation `json:"delegations"`
+	Settings    Settings     `json:"settings"`
+}
+
+// Connection is one Exact user logged in through one app registration in one
+// region. The client secret and tokens are in the vault under ID.
+type Connection struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	Region          string    `json:"region,omitempty"` // nl be de fr es uk us; empty with a custom BaseURL
+	BaseURL         string    `json:"base_url"`
+	ClientID        string    `json:"client_id"`
+	RedirectURI     string    `json:"redirect_uri"`
+	RefreshLifetime Duration  `json:"refresh_lifetime"` // default 720h
+	User            User      `json:"user"`
+	Division        int       `json:"division"`
+	Created         time.Time `json:"created"`
+}
+
+// User is who logged in, from current/Me.
+type User struct {
+	ID       string `json:"id"`
+	UserName string `json:"user_name"`
+	FullName string `json:"full_name"`
+	Email    string `json:"email"`
+}
+
+// Delegation is a record the owner keeps of access granted on a platform.
+type Delegation struct {
+	ID           string `json:"id"`
+	Platform     string `json:"platform"`
+	Grantee      string `json:"grantee"`
+	Environment  string `json:"environment,omitempty"`
+	Starts       Date   `json:"starts"`
+	Ends         Date   `json:"ends"`
+	ConnectionID string `json:"connection_id,omitempty"`
+	Note         string `json:"note,omitempty"`
+}
+
+// Settings are the user's preferences; zero values mean "the default".
+type Settings struct {
+	KeepAlive          Duration   `json:"keepalive,omitempty"`            // default 24h
+	RefreshWarnings    []Duration `json:"refresh_warnings,omitempty"`     // default 168h, 72h, 24h before lapse
+	DelegationWarnDays []int      `json:"delegation_warn_days,omitempty"` // default 14, 7, 1, 0
+	Language           string     `json:"language,omitempty"`             // "", "en", "nl"; "" follows the OS
+	Autostart          *bool      `json:"autostart,omitempty"`            // nil: not decided yet
+}
+
+// State is state.json: what the keeper learned. It changes on every refresh.
+type State struct {
+	Version     int                  `json:"version"`
+	Connections map[string]ConnState `json:"connections"` // by connection ID
+	// Reminders records which (subject, threshold) reminders were notified,
+	// keyed by reminder key, with the deadline they were for, so a moved
+	// deadline re-arms them.
+	Reminders map[string]time.Time `json:"reminders,omitempty"`
+}
+
+// ConnState is the keeper's knowledge of one chain. No token in it.
+type ConnState struct {
+	Status       string    `json:"status"` // see keeper.Status* constants
+	LastRefresh  time.Time `json:"last_refresh"`
+	AccessExpiry time.Time `json:"access_expiry,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitempty"`
+	Failures     int       `json:"failures,omitempty"`
+	NextAttempt  time.Time `json:"next_attempt,omitempty"`
+	LastError    string    `json:"last_error,omitempty"`
+}
+
+// Defaults.
+const (
+	DefaultRefreshLifetime = 720 * time.Hour
+	DefaultKeepAlive       = 24 * time.Hour
+)
+
+// DefaultRefreshWarnings are the lapse warnings before a refresh token lapses.
+var DefaultRefreshWarnings = []time.Duration{7 * 24 * time.Hour, 3 * 24 * time.Hour, 24 * time.Hour}
+
+// DefaultDelegationWarnDays are the days before a delegation's end to warn.
+var DefaultDelegationWarnDays = []int{14, 7, 1, 0}
