@@ -1,0 +1,145 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/oauth2"
+
+	"github.com/exactkeeper/exactkeeper/internal/testenv"
+)
+
+// fakeAuthorize is a tiny authorization server: /auth sends the browser
+// straight back to redirect_uri, with an answer chosen by the "mode"
+// parameter, and remembers the PKCE challenge it was given.
+type fakeAuthorize struct {
+	*httptest.Server
+	mu        sync.Mutex
+	challenge string
+}
+
+func newFakeAuthorize(t *testing.T) *fakeAuthorize {
+	f := &fakeAuthorize{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/auth" {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		f.mu.Lock()
+		f.challenge = q.Get("code_challenge")
+		f.mu.Unlock()
+		answer := url.Values{"code": {"code-from-fake"}, "state": {q.Get("state")}}
+		switch q.Get("mode") {
+		case "wrong-state":
+			answer.Set("state", "forged")
+		case "denied":
+			answer = url.Values{"error": {"access_denied"}, "error_description": {"The user denied access"}, "state": {q.Get("state")}}
+		case "no-code":
+			answer.Del("code")
+		}
+		http.Redirect(w, r, q.Get("redirect_uri")+"?"+answer.Encode(), http.StatusFound)
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAuthorize) authURL(redirect, mode string) func(state, verifier string) string {
+	return func(state, verifier string) string {
+		return f.URL + "/auth?" + url.Values{
+			"client_id":             {"test-client"},
+			"redirect_uri":          {redirect},
+			"response_type":         {"code"},
+			"state":                 {state},
+			"code_challenge":        {oauth2.S256ChallengeFromVerifier(verifier)},
+			"code_challenge_method": {"S256"},
+			"mode":                  {mode},
+		}.Encode()
+	}
+}
+
+// TestBrowserFlow lets a real chromium follow the whole redirect dance, over
+// http and over https with the self-signed certificate.
+func TestBrowserFlow(t *testing.T) {
+	browser := testenv.Browser(t)
+	fake := newFakeAuthorize(t)
+	certDir := t.TempDir()
+
+	tests := []struct {
+		name, scheme, host, mode, lang string
+		wantErr                        error
+		wantTitle                      string
+	}{
+		{"http", "http", "127.0.0.1", "ok", "en", nil, "Connected"},
+		{"https", "https", "localhost", "ok", "en", nil, "Connected"},
+		{"https in Dutch", "https", "localhost", "ok", "nl", nil, "Verbonden"},
+		{"wrong state", "http", "127.0.0.1", "wrong-state", "en", ErrStateMismatch, "This answer does not belong to the current login"},
+		{"access denied", "https", "localhost", "denied", "en", ErrDenied, "Exact Online did not give access"},
+		{"missing code", "http", "localhost", "no-code", "nl", ErrNoCode, "Exact Online stuurde geen aanmeldcode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port := freePort(t)
+			redirect := tt.scheme + "://" + tt.host + ":" + port + "/exact/callback"
+			opener := &recordingOpener{}
+			s := start(t, Params{
+				RedirectURI: redirect,
+				AuthURL:     fake.authURL(redirect, tt.mode),
+				CertDir:     certDir,
+				Opener:      opener,
+				Lang:        tt.lang,
+			})
+			if len(opener.urls) != 1 {
+				t.Fatalf("opener called %d times, want once", len(opener.urls))
+			}
+
+			if err := chromedp.Do(browser, chromedp.Navigate(opener.urls[0])); err != nil {
+				t.Fatalf("navigate: %v", err)
+			}
+			landed, err := chromedp.Run(browser, chromedp.Location())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(landed, redirect+"?") {
+				t.Errorf("browser landed on %s, want the redirect URI", landed)
+			}
+			title, err := chromedp.Run(browser, chromedp.Text(chromedp.ID("title")))
+			if err != nil {
+				t.Fatalf("reading the page: %v", err)
+			}
+			if title != tt.wantTitle {
+				t.Errorf("page title %q, want %q", title, tt.wantTitle)
+			}
+
+			res, err := s.Wait(context.Background())
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Wait = %v, want %v", err, tt.wantErr)
+				}
+				assertNoSecrets(t, err, "code-from-fake", stateOf(t, s), s.verifier)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Wait: %v", err)
+			}
+			if res.Code != "code-from-fake" {
+				t.Errorf("code %q, want the fake's code", res.Code)
+			}
+			fake.mu.Lock()
+			challenge := fake.challenge
+			fake.mu.Unlock()
+			if oauth2.S256ChallengeFromVerifier(res.Verifier) != challenge {
+				t.Error("the verifier does not match the challenge the browser carried")
+			}
+			s.Close()
+			assertPortFree(t, port)
+		})
+	}
+}
