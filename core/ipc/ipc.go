@@ -1,0 +1,247 @@
+// Package ipc is the local endpoint through which the CLI, the dashboard
+// process and other local programs talk to the running keeper: HTTP/1.1 with
+// JSON bodies over a unix socket (a named pipe on Windows) that only the same
+// OS user can reach. Errors cross the endpoint with their kind, so
+// errors.Is(err, keeper.ErrNeedsReconnect) holds on the client side too. A
+// refresh token never crosses it.
+package ipc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/keeper"
+)
+
+// Backend is what the server exposes; *keeper.Keeper implements it.
+type Backend interface {
+	Token(ctx context.Context, conn string) (exact.Token, error)
+	Refresh(ctx context.Context, conn string) error
+	Status(ctx context.Context) ([]keeper.ConnStatus, error)
+	Reload(ctx context.Context) error
+	// Subscribe returns a stream of events and a func that ends the
+	// subscription; buf is the channel's buffer.
+	Subscribe(buf int) (<-chan keeper.Event, func())
+}
+
+var (
+	// ErrNoKeeper means no keeper is running for this user: nothing listens
+	// on the endpoint, or only a stale socket is left.
+	ErrNoKeeper = errors.New("no Exact Keeper is running for this user; start Exact Keeper or run 'exactkeeperctl run'")
+	// ErrAlreadyRunning means Listen found a keeper that answers.
+	ErrAlreadyRunning = errors.New("another Exact Keeper is already running for this user")
+)
+
+// Error kinds on the wire; they map back to the keeper's sentinel errors.
+const (
+	kindNeedsReconnect = "needs_reconnect"
+	kindUnknown        = "unknown"
+	kindNoConnections  = "no_connections"
+	kindOther          = "other"
+)
+
+// wireError is the body of every non-2xx answer.
+type wireError struct {
+	Error string `json:"error"`
+	Kind  string `json:"kind"`
+}
+
+type refreshRequest struct {
+	Conn string `json:"conn"`
+}
+
+type pingResponse struct {
+	Version string `json:"version"`
+}
+
+// Limits and timeouts. A refresh may wait on Exact (30 s HTTP timeout, one
+// retry) and on the keychain, so write timeouts are generous; the events
+// stream sets its own per-write deadline instead.
+const (
+	maxRequestBody    = 4 << 10
+	maxResponseBody   = 1 << 20
+	maxEventLine      = 64 << 10
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = time.Minute
+	eventWriteTimeout = 10 * time.Second
+	shutdownTimeout   = 5 * time.Second
+	eventBuffer       = 16
+)
+
+// Server serves a Backend on a listener from Listen.
+type Server struct {
+	Backend Backend
+	// OnActivate is called when a second start of the app asks the running
+	// one to show its dashboard. It must return quickly. nil means the
+	// keeper has nothing to show (a headless keeper), and Activate fails.
+	OnActivate func()
+	// Version is reported by ping, so clients can tell what they talk to.
+	Version string
+}
+
+// Serve answers requests on l until ctx ends, then stops the server (event
+// streams end, so their clients see their channels closed) and closes l. It
+// returns nil after ctx ended and the listener's error otherwise.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		// Request contexts derive from ctx, so ending ctx also ends the
+		// event streams, which Shutdown would otherwise wait for.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+	}
+	<-errc
+	return nil
+}
+
+func (s *Server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/ping", s.ping)
+	mux.HandleFunc("GET /v1/token", s.token)
+	mux.HandleFunc("POST /v1/refresh", s.refresh)
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("POST /v1/reload", s.reload)
+	mux.HandleFunc("POST /v1/activate", s.activate)
+	mux.HandleFunc("GET /v1/events", s.events)
+	return mux
+}
+
+func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, pingResponse{Version: s.Version})
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	tok, err := s.Backend.Token(r.Context(), r.URL.Query().Get("conn"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	// The refresh token is json:"-" already; clearing it as well keeps it out
+	// even if that tag is ever changed.
+	tok.RefreshToken = ""
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, tok)
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	var req refreshRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, wireError{
+			Error: "the refresh request was not valid JSON of the form {\"conn\":\"name\"}",
+			Kind:  kindOther,
+		})
+		return
+	}
+	if err := s.Backend.Refresh(r.Context(), req.Conn); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.Backend.Status(r.Context())
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if st == nil {
+		st = []keeper.ConnStatus{}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if err := s.Backend.Reload(r.Context()); err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
+	if s.OnActivate == nil {
+		writeJSON(w, http.StatusNotImplemented, wireError{
+			Error: "the running keeper has no dashboard to show because it runs without a desktop",
+			Kind:  kindOther,
+		})
+		return
+	}
+	s.OnActivate()
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	ch, unsubscribe := s.Backend.Subscribe(eventBuffer)
+	defer unsubscribe()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	// Flushing the header tells the client the subscription is in place.
+	if err := rc.Flush(); err != nil {
+		return
+	}
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			// A stream lives longer than writeTimeout; each write gets its
+			// own deadline so a reader that stopped reading is dropped.
+			_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
+			if enc.Encode(ev) != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeError sends a backend error with its kind. The backend's messages are
+// plain sentences without secrets (the keeper's contract), so they travel as
+// they are.
+func writeError(w http.ResponseWriter, err error) {
+	kind, code := kindOther, http.StatusInternalServerError
+	switch {
+	case errors.Is(err, keeper.ErrNeedsReconnect):
+		kind, code = kindNeedsReconnect, http.StatusConflict
+	case errors.Is(err, keeper.ErrUnknown):
+		kind, code = kindUnknown, http.StatusNotFound
+	case errors.Is(err, keeper.ErrNoConnections):
+		kind, code = kindNoConnections, http.StatusNotFound
+	}
+	writeJSON(w, code, wireError{Error: err.Error(), Kind: kind})
+}
