@@ -22,7 +22,8 @@ var (
 	ErrUnavailable = errors.New("the OS keychain is not available")
 )
 
-// Key names, one keychain item per secret per connection.
+// ClientSecretKey names the client secret of a connection. Key names give one
+// keychain item per secret per connection.
 func ClientSecretKey(connID string) string { return connID + "/client_secret" }
 
 // RefreshTokenKey names the rotating refresh token of a connection.
