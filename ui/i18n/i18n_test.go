@@ -1,0 +1,231 @@
+package i18n
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"text/template"
+
+	"github.com/exactkeeper/exactkeeper/assets"
+)
+
+func mustLoad(t *testing.T) *catalogue {
+	t.Helper()
+	c, err := load(assets.FS, root)
+	if err != nil {
+		t.Fatalf("the embedded catalogue does not load: %v", err)
+	}
+	return c
+}
+
+// placeholders lists the {{.Field}} names a text uses.
+func placeholders(t *testing.T, key, text string) []string {
+	t.Helper()
+	tm, err := template.New(key).Parse(text)
+	if err != nil {
+		t.Errorf("%s: not a valid template: %v", key, err)
+		return nil
+	}
+	return fields(tm.Tree)
+}
+
+func TestEmbeddedCatalogueIsComplete(t *testing.T) {
+	c := mustLoad(t)
+	if got := c.languages(); !reflect.DeepEqual(got, []string{"en", "nl"}) {
+		t.Fatalf("languages = %v, want [en nl]", got)
+	}
+	en, nl := c.texts["en"], c.texts["nl"]
+	for k, v := range en {
+		w, ok := nl[k]
+		if !ok {
+			t.Errorf("key %q is in en but missing in nl", k)
+			continue
+		}
+		if pe, pn := placeholders(t, k, v), placeholders(t, k, w); !reflect.DeepEqual(pe, pn) {
+			t.Errorf("key %q: en uses placeholders %v, nl uses %v", k, pe, pn)
+		}
+		if strings.TrimSpace(w) == "" || strings.TrimSpace(v) == "" {
+			t.Errorf("key %q has an empty text", k)
+		}
+	}
+	for k := range nl {
+		if _, ok := en[k]; !ok {
+			t.Errorf("key %q is in nl but missing in en", k)
+		}
+	}
+	// Plural pairs must be complete, or Plural shows a raw key for one count.
+	for k := range en {
+		base, ok := strings.CutSuffix(k, ".one")
+		if ok {
+			if _, has := en[base+".other"]; !has {
+				t.Errorf("key %q has no %s.other", k, base)
+			}
+		}
+	}
+}
+
+func TestLoadRejectsBadFiles(t *testing.T) {
+	good := &fstest.MapFile{Data: []byte(`{"a": "A"}`)}
+	tests := []struct {
+		name  string
+		files fstest.MapFS
+		want  string
+	}{
+		{"duplicate across files", fstest.MapFS{
+			"tr/en.json":           good,
+			"tr/dashboard/en.json": {Data: []byte(`{"b": "B", "a": "again"}`)},
+		}, `"a" is in both`},
+		{"duplicate in one file", fstest.MapFS{
+			"tr/en.json": {Data: []byte(`{"a": "A", "a": "B"}`)},
+		}, `"a" appears twice`},
+		{"nested value", fstest.MapFS{
+			"tr/en.json": {Data: []byte(`{"a": {"one": "x"}}`)},
+		}, "flat JSON"},
+		{"not JSON", fstest.MapFS{
+			"tr/en.json": {Data: []byte(`{"a": "A",`)},
+		}, "tr/en.json"},
+		{"trailing data", fstest.MapFS{
+			"tr/en.json": {Data: []byte(`{"a": "A"} {}`)},
+		}, "trailing"},
+		{"no English", fstest.MapFS{
+			"tr/nl.json": good,
+		}, "English catalogue is required"},
+		{"no directory", fstest.MapFS{}, "tr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(tt.files, "tr")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("load error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadSameKeyInTwoLanguagesIsFine(t *testing.T) {
+	c, err := load(fstest.MapFS{
+		"tr/en.json":           {Data: []byte(`{"a": "A"}`)},
+		"tr/nl.json":           {Data: []byte(`{"a": "Aa"}`)},
+		"tr/dashboard/nl.json": {Data: []byte(`{"b": "Bb"}`)},
+		"tr/README.md":         {Data: []byte(`not a catalogue`)},
+	}, "tr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.text("nl", "b"); got != "Bb" {
+		t.Errorf("nl b = %q, want Bb", got)
+	}
+	if got := c.text("nl", "zzz"); got != "zzz" {
+		t.Errorf("a missing key should show as itself, got %q", got)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	c := mustLoad(t)
+	tests := []struct {
+		wanted []string
+		want   string
+	}{
+		{[]string{"nl_NL.UTF-8"}, "nl"},
+		{[]string{"nl_BE"}, "nl"},
+		{[]string{"nl-BE"}, "nl"},
+		{[]string{"NL"}, "nl"},
+		{[]string{"en_US.UTF-8"}, "en"},
+		{[]string{"de_DE.UTF-8"}, "en"},
+		{[]string{"de", "nl"}, "nl"},
+		{[]string{"fr_BE@euro", "en_GB"}, "en"},
+		{nil, "en"},
+		{[]string{""}, "en"},
+	}
+	for _, tt := range tests {
+		if got := match(c, tt.wanted); got != tt.want {
+			t.Errorf("match(%q) = %q, want %q", tt.wanted, got, tt.want)
+		}
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"LANG only", map[string]string{"LANG": "nl_NL.UTF-8"}, []string{"nl_NL.UTF-8"}},
+		{"LC_ALL wins", map[string]string{"LC_ALL": "en_US.UTF-8", "LC_MESSAGES": "nl_BE", "LANG": "nl_NL"}, []string{"en_US.UTF-8"}},
+		{"LC_MESSAGES before LANG", map[string]string{"LC_MESSAGES": "nl_BE", "LANG": "en_GB"}, []string{"nl_BE"}},
+		{"LANGUAGE list first", map[string]string{"LANGUAGE": "nl:de", "LANG": "en_US.UTF-8"}, []string{"nl", "de", "en_US.UTF-8"}},
+		{"C disables LANGUAGE", map[string]string{"LANGUAGE": "nl", "LC_ALL": "C"}, nil},
+		{"C.UTF-8 too", map[string]string{"LANGUAGE": "nl", "LANG": "C.UTF-8"}, nil},
+		{"nothing set", map[string]string{}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := fromEnv(func(k string) string { return tt.env[k] })
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("fromEnv = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTextsInBothLanguages(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("") })
+	tests := []struct {
+		lang string
+		got  func() string
+		want string
+	}{
+		{"en", func() string { return T("tray.quit") }, "Quit"},
+		{"nl", func() string { return T("tray.quit") }, "Afsluiten"},
+		{"en", func() string { return Tf("tray.reconnect", map[string]any{"Name": "Bakkerij De Jong"}) }, "Reconnect Bakkerij De Jong…"},
+		{"nl", func() string { return Tf("tray.reconnect", map[string]any{"Name": "Bakkerij De Jong"}) }, "Opnieuw verbinden met Bakkerij De Jong…"},
+		{"en", func() string { return Plural("time.days", 1, nil) }, "1 day"},
+		{"en", func() string { return Plural("time.days", 3, nil) }, "3 days"},
+		{"nl", func() string { return Plural("time.days", 1, nil) }, "1 dag"},
+		{"nl", func() string { return Plural("time.days", 3, nil) }, "3 dagen"},
+		{"nl", func() string { return Plural("time.days", 0, nil) }, "0 dagen"},
+		{"nl", func() string { return T("no.such.key") }, "no.such.key"},
+		// A caller forgetting an argument gets an empty gap, not "<no value>".
+		{"en", func() string { return Tf("tray.reconnect", nil) }, "Reconnect …"},
+		// Template syntax in an argument is data, not a template.
+		{"en", func() string { return Tf("tray.reconnect", map[string]any{"Name": "{{.X}}"}) }, "Reconnect {{.X}}…"},
+	}
+	for _, tt := range tests {
+		SetLanguage(tt.lang)
+		if got := tt.got(); got != tt.want {
+			t.Errorf("[%s] got %q, want %q", tt.lang, got, tt.want)
+		}
+	}
+}
+
+func TestSetLanguage(t *testing.T) {
+	t.Cleanup(func() { SetLanguage("") })
+	for tag, want := range map[string]string{"nl": "nl", "nl-BE": "nl", "en": "en", "fr": "en", "xx_YY.UTF-8": "en"} {
+		SetLanguage(tag)
+		if got := Language(); got != want {
+			t.Errorf("SetLanguage(%q): Language() = %q, want %q", tag, got, want)
+		}
+	}
+}
+
+// The parity test relies on fields finding every placeholder, including
+// those inside if/range/with blocks.
+func TestFields(t *testing.T) {
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"plain", []string{}},
+		{"{{.Name}}: {{.Ago}}", []string{"Ago", "Name"}},
+		{"{{.N}} {{.N}}", []string{"N"}},
+		{"{{if .X}}{{.Y}}{{else}}{{.Z}}{{end}}", []string{"X", "Y", "Z"}},
+		{"{{range .L}}{{.}}{{end}}{{with .W}}{{.V}}{{end}}", []string{"L", "V", "W"}},
+		{"{{printf \"%d\" .N}}", []string{"N"}},
+	}
+	for _, tt := range tests {
+		if got := placeholders(t, tt.text, tt.text); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("fields(%q) = %v, want %v", tt.text, got, tt.want)
+		}
+	}
+}

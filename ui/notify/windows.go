@@ -1,0 +1,72 @@
+//go:build windows
+
+package notify
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf16"
+)
+
+// powershellAppID is Windows PowerShell's registered AppUserModelID, used
+// while ours is not registered (see AppUserModelID).
+const powershellAppID = `{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}\WindowsPowerShell\v1.0\powershell.exe`
+
+// toastScript shows a toast through the WinRT API that Windows PowerShell
+// 5.1 (part of every Windows 10 and 11) can reach. The texts come in through
+// the environment, never through the script or a command line, so no text
+// can inject code.
+const toastScript = `$ErrorActionPreference = 'Stop'
+[Windows.UI.Notifications.ToastNotificationManager, Windows.UI.Notifications, ContentType = WindowsRuntime] | Out-Null
+[Windows.Data.Xml.Dom.XmlDocument, Windows.Data.Xml.Dom.XmlDocument, ContentType = WindowsRuntime] | Out-Null
+$xml = New-Object Windows.Data.Xml.Dom.XmlDocument
+$xml.LoadXml('<toast><visual><binding template="ToastGeneric"><text/><text/></binding></visual></toast>')
+$t = $xml.GetElementsByTagName('text')
+$t.Item(0).AppendChild($xml.CreateTextNode($env:EXACTKEEPER_TOAST_TITLE)) | Out-Null
+$t.Item(1).AppendChild($xml.CreateTextNode($env:EXACTKEEPER_TOAST_BODY)) | Out-Null
+$toast = [Windows.UI.Notifications.ToastNotification]::new($xml)
+[Windows.UI.Notifications.ToastNotificationManager]::CreateToastNotifier($env:EXACTKEEPER_TOAST_APPID).Show($toast)
+`
+
+func newPlatform(_ string, _ []byte) Notifier {
+	id := AppUserModelID
+	if id == "" {
+		id = powershellAppID
+	}
+	return toastNotifier{appID: id}
+}
+
+type toastNotifier struct{ appID string }
+
+func (n toastNotifier) Notify(title, body string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "powershell.exe", "-NoProfile", "-NonInteractive",
+		"-ExecutionPolicy", "Bypass", "-EncodedCommand", encode(toastScript))
+	cmd.Env = append(os.Environ(),
+		"EXACTKEEPER_TOAST_TITLE="+title,
+		"EXACTKEEPER_TOAST_BODY="+body,
+		"EXACTKEEPER_TOAST_APPID="+n.appID)
+	// No console window flashing up for each toast.
+	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: 0x08000000} // CREATE_NO_WINDOW
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("could not show a notification because Windows PowerShell failed (%v: %s)", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// encode makes the UTF-16LE base64 that -EncodedCommand wants.
+func encode(script string) string {
+	u := utf16.Encode([]rune(script))
+	b := make([]byte, 2*len(u))
+	for i, c := range u {
+		b[2*i], b[2*i+1] = byte(c), byte(c>>8)
+	}
+	return base64.StdEncoding.EncodeToString(b)
+}
