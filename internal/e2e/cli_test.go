@@ -69,6 +69,33 @@ func TestConnectInBrowser(t *testing.T) {
 	if tok := w.token(); !w.me(tok.AccessToken) {
 		t.Errorf("the token from `token` was refused by current/Me")
 	}
+
+	// Reconnect: the same browser flow under the same name keeps the
+	// connection (its ID and settings) and replaces the chain.
+	authURL, wait = w.startConnect("Bakkerij De Jong")
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(authURL),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), userName),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login")),
+		chromedp.WaitVisible(chromedp.ID("title")),
+	); err != nil {
+		t.Fatalf("browser, reconnect: %v", err)
+	}
+	if res := wait(); res.code != 0 {
+		t.Fatalf("reconnect exited %d: %s", res.code, res.stderr)
+	}
+	cfg = w.config()
+	if len(cfg.Connections) != 1 || cfg.Connections[0].ID != c.ID {
+		t.Errorf("reconnect changed the connections: %+v", cfg.Connections)
+	}
+	if rt2, _ := w.keyring().Get(vault.RefreshTokenKey(c.ID)); rt2 == rt || rt2 == "" {
+		t.Errorf("reconnect did not store a new refresh token")
+	}
+	if tok := w.token(); !w.me(tok.AccessToken) {
+		t.Errorf("token after reconnect refused")
+	}
 }
 
 // TestRunKeepsChainAlive: with lifetimes of seconds, a running keeper keeps

@@ -127,6 +127,21 @@ func (d *desktop) stop() {
 	_ = exec.Command("pkill", "-f", appBin+" dashboard").Run()
 }
 
+// menuPath asks the item where its menu is published (fyne.io/systray uses
+// /StatusNotifierItem/menu; other libraries /StatusNotifierMenu).
+func (d *desktop) menuPath() dbus.ObjectPath {
+	d.t.Helper()
+	v, err := d.bus.Object(d.itemName(), "/StatusNotifierItem").GetProperty("org.kde.StatusNotifierItem.Menu")
+	if err != nil {
+		d.t.Fatalf("reading the item's Menu property: %v", err)
+	}
+	p, ok := v.Value().(dbus.ObjectPath)
+	if !ok {
+		d.t.Fatalf("Menu property is %T", v.Value())
+	}
+	return p
+}
+
 // menuItem is one entry of the tray menu as dbusmenu publishes it.
 type menuItem struct {
 	ID      int32
@@ -137,7 +152,7 @@ type menuItem struct {
 // menu reads the tray menu over com.canonical.dbusmenu.
 func (d *desktop) menu() []menuItem {
 	d.t.Helper()
-	obj := d.bus.Object(d.itemName(), "/StatusNotifierMenu")
+	obj := d.bus.Object(d.itemName(), d.menuPath())
 	var rev uint32
 	var layout struct {
 		ID       int32
@@ -172,7 +187,7 @@ func (d *desktop) menu() []menuItem {
 
 func (d *desktop) click(id int32) {
 	d.t.Helper()
-	obj := d.bus.Object(d.itemName(), "/StatusNotifierMenu")
+	obj := d.bus.Object(d.itemName(), d.menuPath())
 	if err := obj.Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(0)).Err; err != nil {
 		d.t.Fatalf("Event clicked: %v", err)
 	}

@@ -1,0 +1,329 @@
+// Package keeperapp is the always-on process of the desktop app: the keeper
+// engine, its local endpoint, the tray icon and menu, reminders and
+// notifications. It runs no Fyne window loop (design.md: 7 MB against
+// 128 MB); windows live in the `exactkeeper dashboard` process it starts on
+// demand. One goroutine (loop) owns what the tray shows.
+package keeperapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/exactkeeper/exactkeeper/core/ipc"
+	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/remind"
+	"github.com/exactkeeper/exactkeeper/core/store"
+	"github.com/exactkeeper/exactkeeper/core/vault"
+	"github.com/exactkeeper/exactkeeper/ui/i18n"
+	"github.com/exactkeeper/exactkeeper/ui/notify"
+	"github.com/exactkeeper/exactkeeper/ui/tray"
+)
+
+// Options wire the process; zero values mean the real thing.
+type Options struct {
+	Dir      string
+	Vault    vault.Vault
+	Clock    keeper.Clock
+	Host     tray.Host
+	Notifier notify.Notifier
+	Logger   *slog.Logger
+	Version  string
+	// Tick is how often reminders and the tray's relative times are
+	// re-evaluated; default 30 s.
+	Tick time.Duration
+	// KeeperTick is the keeper's deadline check period (default 15 s).
+	KeeperTick time.Duration
+	// Dashboard starts the window process with extra arguments; nil runs
+	// this executable's `dashboard` subcommand.
+	Dashboard func(args ...string) error
+	// Env is added to the dashboard's environment (demo pre-fill).
+	Env []string
+	// Quit is called when the user chooses Quit (systray.Quit in main).
+	Quit func()
+	// OpenOnStart opens the dashboard at once, as does a first run without
+	// connections (onboarding).
+	OpenOnStart bool
+}
+
+// Run runs the keeper process until ctx ends or the user quits. When another
+// keeper already runs for Dir it asks that one to show its dashboard and
+// returns nil: a second start must never become a second refresher.
+func Run(ctx context.Context, o Options) error {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Clock == nil {
+		o.Clock = keeper.SystemClock{}
+	}
+	if o.Tick == 0 {
+		o.Tick = 30 * time.Second
+	}
+	st, err := store.Open(o.Dir)
+	if err != nil {
+		return err
+	}
+	cfg, err := st.LoadConfig()
+	if err != nil {
+		return err
+	}
+	i18n.SetLanguage(cfg.Settings.Language)
+
+	l, err := ipc.Listen(st.Dir)
+	if errors.Is(err, ipc.ErrAlreadyRunning) {
+		c, derr := ipc.Dial(st.Dir)
+		if derr != nil {
+			return derr
+		}
+		o.Logger.Info("Exact Keeper already runs; asking it to show its window")
+		return c.Activate(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Vault == nil {
+		o.Vault = vault.NewKeyring("exactkeeper", 10*time.Second)
+	}
+	if o.Host == nil {
+		o.Host = tray.NewSystray()
+	}
+	if o.Notifier == nil {
+		o.Notifier = notify.New(i18n.T("app.name"), nil)
+	}
+	k, err := keeper.New(keeper.Options{Store: st, Vault: o.Vault, Clock: o.Clock, Tick: o.KeeperTick, Logger: o.Logger})
+	if err != nil {
+		l.Close()
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a := &app{o: o, st: st, k: k, tray: tray.New(o.Host, tray.DefaultOptions()), activate: make(chan string, 4), cancel: cancel,
+		failingNotified: map[string]bool{}}
+	srv := &ipc.Server{Backend: k, Version: o.Version, OnActivate: func() { a.requestDashboard("") }}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ctx, l); err != nil && ctx.Err() == nil {
+			o.Logger.Error("local endpoint stopped", "err", err)
+		}
+	}()
+	errc := make(chan error, 1)
+	go func() {
+		defer wg.Done()
+		errc <- k.Run(ctx)
+	}()
+	a.loop(ctx)
+	cancel()
+	wg.Wait()
+	if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+type app struct {
+	o        Options
+	st       *store.Store
+	k        *keeper.Keeper
+	tray     *tray.Tray
+	activate chan string
+	cancel   context.CancelFunc
+	// failingNotified remembers which runs of failures were notified; the
+	// loop goroutine alone touches it.
+	failingNotified map[string]bool
+
+	mu        sync.Mutex
+	dashboard *exec.Cmd     // the running window process, if any
+	dashDone  chan struct{} // closed when it exited
+}
+
+// loop owns the tray: it redraws on keeper events, on the ticker (relative
+// times, reminders) and handles menu clicks.
+func (a *app) loop(ctx context.Context) {
+	events, unsub := a.k.Subscribe(64)
+	defer unsub()
+	tick, stop := a.o.Clock.NewTicker(a.o.Tick)
+	defer stop()
+	a.refreshView(ctx)
+	if cfg, err := a.st.LoadConfig(); a.o.OpenOnStart || (err == nil && len(cfg.Connections) == 0) {
+		a.openDashboard("")
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			a.onEvent(ev)
+			a.refreshView(ctx)
+		case <-tick:
+			a.refreshView(ctx)
+		case id := <-a.tray.Clicked():
+			a.onClick(ctx, id)
+		case focus := <-a.activate:
+			a.openDashboard(focus)
+		}
+	}
+}
+
+// refreshView redraws the tray and raises the reminders that became due.
+func (a *app) refreshView(ctx context.Context) {
+	now := a.o.Clock.Now()
+	conns, err := a.k.Status(ctx)
+	if err != nil {
+		a.o.Logger.Warn("status", "err", err)
+		return
+	}
+	cfg, err := a.st.LoadConfig()
+	if err != nil {
+		a.o.Logger.Warn("config", "err", err)
+		return
+	}
+	state, err := a.st.LoadState()
+	if err != nil {
+		a.o.Logger.Warn("state", "err", err)
+		return
+	}
+	rules := remind.RulesFrom(cfg.Settings, time.Local)
+	due := remind.Due(now, remind.ConnsFrom(cfg, state), cfg.Delegations, rules)
+	a.tray.Update(conns, due, now)
+	pending, err := remind.Check(a.st, now, time.Local)
+	if err != nil {
+		a.o.Logger.Warn("reminders", "err", err)
+		return
+	}
+	for _, r := range pending {
+		title, body := notify.ForReminder(r)
+		a.send(title, body)
+	}
+	// "Failing for more than a day" once per run of failures; the reminders
+	// above already cover needs-reconnect and lapses.
+	for _, c := range conns {
+		if title, body, ok := notify.ForFailing(c, now); ok {
+			key := c.ID + "@" + c.FailingSince.String()
+			if !a.failingNotified[key] {
+				a.failingNotified[key] = true
+				a.send(title, body)
+			}
+		}
+	}
+}
+
+func (a *app) onEvent(ev keeper.Event) {
+	a.o.Logger.Info("keeper event", "kind", ev.Kind, "connection", ev.Connection, "status", ev.Status)
+}
+
+func (a *app) send(title, body string) {
+	if err := a.o.Notifier.Notify(title, body); err != nil {
+		a.o.Logger.Warn("notification not shown", "err", err)
+	}
+}
+
+func (a *app) onClick(ctx context.Context, id string) {
+	action, arg := tray.SplitID(id)
+	switch id {
+	case tray.IDQuit:
+		a.cancel()
+		if a.o.Quit != nil {
+			a.o.Quit()
+		}
+		return
+	case tray.IDOpen:
+		a.openDashboard("")
+		return
+	case tray.IDRefresh:
+		go a.refreshAll(ctx)
+		return
+	}
+	switch action + ":" {
+	case tray.PrefixReconnect:
+		a.openDashboard("reconnect:" + arg)
+	case tray.PrefixReminder:
+		a.openDashboard("reminder:" + arg)
+	}
+}
+
+func (a *app) refreshAll(ctx context.Context) {
+	conns, err := a.k.Status(ctx)
+	if err != nil {
+		return
+	}
+	for _, c := range conns {
+		if err := a.k.Refresh(ctx, c.ID); err != nil {
+			a.o.Logger.Info("refresh now", "connection", c.Name, "err", err)
+		}
+	}
+}
+
+// requestDashboard may be called from any goroutine (the IPC server).
+func (a *app) requestDashboard(focus string) {
+	select {
+	case a.activate <- focus:
+	default:
+	}
+}
+
+// openDashboard starts the window process unless it already runs.
+func (a *app) openDashboard(focus string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.dashboardAlive() {
+		if focus == "" {
+			return
+		}
+		// A subject was asked for: the simplest way to show it is a fresh
+		// window on it.
+		_ = a.dashboard.Process.Kill()
+		<-a.dashDone
+	}
+	args := []string{"dashboard"}
+	if focus != "" {
+		args = append(args, "--focus", focus)
+	}
+	if a.o.Dashboard != nil {
+		if err := a.o.Dashboard(args...); err != nil {
+			a.o.Logger.Warn("dashboard", "err", err)
+		}
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		a.o.Logger.Warn("dashboard", "err", err)
+		return
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "EXACTKEEPER_HOME="+a.st.Dir)
+	cmd.Env = append(cmd.Env, a.o.Env...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		a.o.Logger.Warn("dashboard did not start", "err", err)
+		return
+	}
+	done := make(chan struct{})
+	a.dashboard, a.dashDone = cmd, done
+	go func() {
+		err := cmd.Wait()
+		close(done)
+		a.o.Logger.Info("dashboard closed", "err", fmt.Sprint(err))
+	}()
+}
+
+func (a *app) dashboardAlive() bool {
+	if a.dashDone == nil {
+		return false
+	}
+	select {
+	case <-a.dashDone:
+		return false
+	default:
+		return true
+	}
+}

@@ -1,0 +1,87 @@
+package keeperapp
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fyne.io/systray"
+
+	"github.com/exactkeeper/exactkeeper/core/ipc"
+	"github.com/exactkeeper/exactkeeper/core/store"
+	"github.com/exactkeeper/exactkeeper/core/vault"
+)
+
+// Main is `exactkeeper [--demo] [--version]`: the keeper with its tray icon.
+// It returns the process exit code.
+func Main(args []string, version string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("exactkeeper", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	demo := fs.Bool("demo", false, "run against the built-in Exact Online simulator with short lifetimes")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	verbose := fs.Bool("v", false, "log what the keeper does to standard error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(os.Stdout, version)
+		return 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	level := slog.LevelWarn
+	if *verbose || *demo {
+		level = slog.LevelInfo
+	}
+	o := Options{Version: version, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
+	o.Vault = vault.NewKeyring("exactkeeper", 10*time.Second)
+	if *demo {
+		dir, env, err := StartDemo(ctx, o.Vault)
+		if err != nil {
+			fmt.Fprintf(stderr, "exactkeeper: %v\n", err)
+			return 1
+		}
+		o.Dir, o.Env = dir, env
+		// The demo opens its window at once, pre-filled: that is the point.
+		o.OpenOnStart = true
+	} else {
+		dir, err := store.DefaultDir()
+		if err != nil {
+			fmt.Fprintf(stderr, "exactkeeper: %v\n", err)
+			return 1
+		}
+		o.Dir = dir
+	}
+	// A second start shows the running keeper's window, without a tray icon
+	// of its own flashing up.
+	if c, err := ipc.Dial(o.Dir); err == nil {
+		if err := c.Activate(ctx); err != nil {
+			fmt.Fprintf(stderr, "exactkeeper: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	o.Quit = systray.Quit
+	var runErr error
+	systray.Run(func() {
+		go func() {
+			runErr = Run(ctx, o)
+			systray.Quit()
+		}()
+	}, func() { stop() })
+	if runErr != nil {
+		fmt.Fprintf(stderr, "exactkeeper: %v\n", runErr)
+		return 1
+	}
+	return 0
+}
