@@ -1,0 +1,246 @@
+package dashboard
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/ui/i18n"
+)
+
+// connectionsView is the Connections tab.
+type connectionsView struct {
+	box   *fyne.Container
+	add   *widget.Button
+	cards map[string]*connCard
+}
+
+// connCard shows one connection.
+type connCard struct {
+	card      *widget.Card
+	state     *widget.Label
+	lines     []*widget.Label
+	lapse     *widget.Label
+	problem   *widget.Label
+	reconnect *widget.Button
+	refresh   *widget.Button
+	remove    *widget.Button
+}
+
+// text is everything the card shows, for tests and screen readers.
+func (c *connCard) text() string {
+	parts := []string{c.card.Title, c.state.Text}
+	for _, l := range c.lines {
+		parts = append(parts, l.Text)
+	}
+	parts = append(parts, c.lapse.Text, c.problem.Text)
+	return strings.Join(parts, "\n")
+}
+
+func (d *Dashboard) buildConnections() fyne.CanvasObject {
+	d.conns = connectionsView{box: container.NewVBox(), cards: map[string]*connCard{}}
+	d.conns.add = widget.NewButtonWithIcon(i18n.T("dash.conn.add"), theme.ContentAddIcon(), func() {
+		d.showOnboarding(true)
+	})
+	d.renderConnections()
+	return container.NewBorder(nil, container.NewHBox(d.conns.add), nil, nil, container.NewVScroll(d.conns.box))
+}
+
+func (d *Dashboard) renderConnections() {
+	v := &d.conns
+	v.box.RemoveAll()
+	v.cards = map[string]*connCard{}
+	if len(d.statuses) == 0 {
+		v.box.Add(newWrapLabel(i18n.T("dash.conn.empty")))
+	}
+	for _, c := range d.statuses {
+		cc := d.connectionCard(c)
+		v.cards[c.ID] = cc
+		v.box.Add(cc.card)
+	}
+	v.box.Refresh()
+}
+
+func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
+	now := d.now()
+	who := c.FullName
+	if who == "" {
+		who = c.UserName
+	}
+	if who == "" {
+		who = i18n.T("dash.conn.unknown-user")
+	}
+	region := strings.ToUpper(c.Region)
+	if region == "" {
+		region = c.BaseURL
+	}
+	cc := &connCard{state: widget.NewLabel(stateText(c.Status))}
+	cc.state.Importance = stateImportance(c.Status)
+	cc.state.TextStyle.Bold = true
+	line := func(key string, args map[string]any) {
+		cc.lines = append(cc.lines, widget.NewLabel(i18n.Tf(key, args)))
+	}
+	line("dash.conn.user", map[string]any{"User": who})
+	if c.Division != 0 {
+		line("dash.conn.division", map[string]any{"Division": c.Division})
+	} else {
+		line("dash.conn.division-unknown", nil)
+	}
+	line("dash.conn.region", map[string]any{"Region": region})
+	if c.LastRefresh.IsZero() {
+		line("dash.conn.last-refresh-never", nil)
+	} else {
+		line("dash.conn.last-refresh", map[string]any{"When": formatTime(c.LastRefresh)})
+	}
+	if !c.NextRefresh.IsZero() && c.Status != keeper.StatusNeedsReconnect {
+		line("dash.conn.next-refresh", map[string]any{"When": formatTime(c.NextRefresh)})
+	}
+	cc.lapse = widget.NewLabel("")
+	if !c.LapsesAt.IsZero() {
+		days := DaysLeft(now, c.LapsesAt)
+		cc.lapse.SetText(i18n.Tf("dash.conn.lapses", map[string]any{"When": formatTime(c.LapsesAt), "Left": daysText(days)}))
+		cc.lapse.Importance = importanceOf(Urgency(days, 7))
+	} else {
+		cc.lapse.Hide()
+	}
+	cc.problem = newWrapLabel("")
+	switch {
+	case c.Status == keeper.StatusNeedsReconnect:
+		cc.problem.SetText(i18n.T("dash.conn.needs-reconnect-help"))
+	case c.Status == keeper.StatusFailing && c.LastError != "":
+		cc.problem.SetText(i18n.Tf("dash.conn.failing-help", map[string]any{"Since": formatTime(c.FailingSince), "Error": c.LastError}))
+	default:
+		cc.problem.Hide()
+	}
+	cc.problem.Importance = widget.DangerImportance
+
+	id, name := c.ID, c.Name
+	cc.reconnect = widget.NewButtonWithIcon(i18n.T("dash.conn.reconnect"), theme.LoginIcon(), func() { d.reconnect(id) })
+	if c.Status == keeper.StatusNeedsReconnect {
+		cc.reconnect.Importance = widget.HighImportance
+	}
+	cc.refresh = widget.NewButtonWithIcon(i18n.T("dash.conn.refresh"), theme.ViewRefreshIcon(), func() { d.refreshNow(id, name) })
+	if c.Status == keeper.StatusNeedsReconnect {
+		// Only a browser login helps; a refresh would only spend Exact's
+		// error budget.
+		cc.refresh.Disable()
+	}
+	cc.remove = widget.NewButtonWithIcon(i18n.T("dash.conn.remove"), theme.DeleteIcon(), func() { d.confirmRemove(id, name) })
+
+	// Two columns keep several connections on one screen.
+	details := container.NewGridWithColumns(2)
+	for _, l := range cc.lines {
+		details.Add(l)
+	}
+	body := container.NewVBox(cc.state, details, cc.lapse)
+	body.Add(cc.problem)
+	body.Add(container.NewHBox(cc.reconnect, cc.refresh, cc.remove))
+	cc.card = widget.NewCard(c.Name, "", body)
+	return cc
+}
+
+func stateText(status string) string {
+	switch status {
+	case keeper.StatusOK, keeper.StatusFailing, keeper.StatusNeedsReconnect, keeper.StatusNew:
+		return i18n.T("dash.state." + status)
+	}
+	return i18n.T("dash.state.unknown")
+}
+
+func stateImportance(status string) widget.Importance {
+	switch status {
+	case keeper.StatusOK:
+		return widget.SuccessImportance
+	case keeper.StatusFailing:
+		return widget.WarningImportance
+	case keeper.StatusNeedsReconnect:
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
+
+func (d *Dashboard) refreshNow(id, name string) {
+	d.say(i18n.Tf("dash.conn.refreshing", map[string]any{"Name": name}), false)
+	d.async(func(ctx context.Context) error { return d.b.Refresh(ctx, id) }, func(err error) {
+		if err != nil {
+			d.say(Explain(err), true)
+			return
+		}
+		d.say(i18n.Tf("dash.conn.refreshed", map[string]any{"Name": name}), false)
+		d.reloadStatuses()
+	})
+}
+
+// reloadStatuses asks for fresh statuses and redraws.
+func (d *Dashboard) reloadStatuses() {
+	var st []keeper.ConnStatus
+	d.async(func(ctx context.Context) error {
+		var err error
+		st, err = d.b.Status(ctx)
+		return err
+	}, func(err error) {
+		if err == nil {
+			d.statuses = st
+			d.refreshViews()
+		}
+	})
+}
+
+func (d *Dashboard) confirmRemove(id, name string) {
+	msg := newWrapLabel(i18n.Tf("dash.conn.remove-confirm", map[string]any{"Name": name}))
+	d.showDialog(i18n.T("dash.conn.remove-title"), msg, i18n.T("dash.conn.remove"), true, func() bool {
+		d.async(func(ctx context.Context) error { return d.b.Remove(ctx, id) }, func(err error) {
+			if err != nil {
+				d.say(Explain(err), true)
+				return
+			}
+			d.say(i18n.Tf("dash.conn.removed", map[string]any{"Name": name}), false)
+			d.addActivity(d.now(), i18n.Tf("dash.activity.removed", map[string]any{"Name": name}))
+			d.reloadStatuses()
+		})
+		return true
+	})
+}
+
+// showDialog shows a dialog with Cancel and a confirm button. onConfirm
+// returns false to keep the dialog open (to show a problem in it).
+func (d *Dashboard) showDialog(title string, content fyne.CanvasObject, confirm string, danger bool, onConfirm func() bool) *openDialog {
+	od := &openDialog{errText: newWrapLabel("")}
+	od.errText.Importance = widget.DangerImportance
+	od.errText.Hide()
+	od.dlg = dialog.NewCustomWithoutButtons(title, container.NewVBox(content, od.errText), d.win)
+	od.dismiss = widget.NewButtonWithIcon(i18n.T("dash.cancel"), theme.CancelIcon(), func() {
+		od.dlg.Hide()
+	})
+	od.confirm = widget.NewButtonWithIcon(confirm, theme.ConfirmIcon(), func() {
+		if onConfirm() {
+			od.dlg.Hide()
+		}
+	})
+	od.confirm.Importance = widget.HighImportance
+	if danger {
+		od.confirm.Importance = widget.DangerImportance
+	}
+	od.dlg.SetButtons([]fyne.CanvasObject{od.dismiss, od.confirm})
+	od.dlg.SetOnClosed(func() {
+		if d.dlg == od {
+			d.dlg = nil
+		}
+	})
+	d.dlg = od
+	od.dlg.Resize(fyne.NewSize(520, od.dlg.MinSize().Height))
+	od.dlg.Show()
+	return od
+}
+
+// problem shows a problem inside the dialog and keeps it open.
+func (od *openDialog) problem(text string) {
+	od.errText.SetText(text)
+	od.errText.Show()
+}

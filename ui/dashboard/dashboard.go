@@ -1,0 +1,434 @@
+// Package dashboard is the window process of Exact Keeper (`exactkeeper
+// dashboard`): onboarding, connections, delegations, settings and activity,
+// drawn with Fyne. It talks to the running keeper only through a Backend, so
+// it can crash or be closed without touching a refresh chain, and it decides
+// nothing about keeping: it shows what core/ decides.
+package dashboard
+
+import (
+	"context"
+	"io/fs"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/store"
+	"github.com/exactkeeper/exactkeeper/ui/i18n"
+)
+
+// Options configure a Dashboard.
+type Options struct {
+	// Prefill fills the onboarding form (demo mode).
+	Prefill *OnboardingPrefill
+	// Focus opens the dashboard on a subject: "connection:<id>",
+	// "reconnect:<id>", "delegation:<id>" or a tray "reminder:<key>".
+	Focus string
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+
+	// afterEvent is called on the UI goroutine once a keeper event has been
+	// shown; tests use it to wait for the event stream without sleeping.
+	afterEvent func(keeper.Event)
+	// afterLogin is called on the UI goroutine once a browser login ended
+	// and its outcome is shown (tests).
+	afterLogin func()
+	// eventRetry is the wait before listening to the keeper again after
+	// the stream ended; zero is 5 s.
+	eventRetry time.Duration
+}
+
+// Tabs of the main window, in order.
+const (
+	tabConnections = iota
+	tabDelegations
+	tabSettings
+	tabActivity
+)
+
+// maxActivity bounds the Activity tab; older lines are dropped.
+const maxActivity = 200
+
+// Dashboard is the main window and everything shown in it. Its fields are
+// touched on the UI goroutine only; background work hands results back
+// through fyne.Do.
+type Dashboard struct {
+	app    fyne.App
+	win    fyne.Window
+	b      Backend
+	opts   Options
+	now    func() time.Time
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// tasks counts background calls whose results are still to be shown;
+	// logins counts browser logins still waiting.
+	tasks, logins sync.WaitGroup
+
+	statuses   []keeper.ConnStatus
+	dels       []store.Delegation
+	settings   store.Settings
+	activity   []activityLine
+	keeperDown bool
+	loaded     bool
+
+	tabs   *container.AppTabs
+	banner *widget.Label // the keeper is not running
+	notice *widget.Label // the outcome of the last action
+
+	conns    connectionsView
+	delView  delegationsView
+	setView  settingsView
+	actView  activityView
+	ob       *onboarding
+	waiting  *waitingView
+	done     *doneView
+	dlg      *openDialog // the dialog on screen, if any
+	focusSet bool
+}
+
+type activityLine struct {
+	at   time.Time
+	text string
+}
+
+var (
+	registerFyneLang sync.Once
+	// systemLocale is asked once: Fyne logs every time it cannot parse
+	// the OS locale (LANG=C).
+	systemLocale = sync.OnceValue(lang.SystemLocale)
+)
+
+// New builds the dashboard window on a and starts loading from b. Show it
+// with Window().ShowAndRun(); closing it ends the app.
+func New(a fyne.App, b Backend, opts Options) *Dashboard {
+	registerFyneLang.Do(func() {
+		// Fyne's own strings (OK, Cancel, the entry menu, the file dialog)
+		// come from the same files as ours.
+		_ = lang.AddTranslationsFS(assets.FS, "translations/dashboard")
+	})
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.eventRetry <= 0 {
+		opts.eventRetry = 5 * time.Second
+	}
+	d := &Dashboard{app: a, b: b, opts: opts, now: opts.Now}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	setLanguage("")
+	d.win = a.NewWindow(i18n.T("dash.title"))
+	d.win.Resize(fyne.NewSize(860, 640))
+	d.win.SetMaster()
+	d.win.SetOnClosed(d.cancel)
+	d.banner = newWrapLabel("")
+	d.banner.Importance = widget.DangerImportance
+	d.banner.Hide()
+	d.notice = newWrapLabel("")
+	d.notice.Hide()
+	d.win.SetContent(widget.NewLabel(i18n.T("dash.loading")))
+	d.load()
+	return d
+}
+
+// Window is the dashboard's window.
+func (d *Dashboard) Window() fyne.Window { return d.win }
+
+// setLanguage switches our catalogue and Fyne's to tag ("" follows the OS).
+// Fyne picks its language from the OS only, so the chosen catalogue is also
+// registered under the OS locale, which then wins Fyne's match.
+func setLanguage(tag string) {
+	i18n.SetLanguage(tag)
+	data, err := fs.ReadFile(assets.FS, "translations/dashboard/"+i18n.Language()+".json")
+	if err == nil {
+		_ = lang.AddTranslationsForLocale(data, systemLocale())
+	}
+}
+
+// async runs work off the UI goroutine and then shows its result with then
+// on the UI goroutine.
+func (d *Dashboard) async(work func(ctx context.Context) error, then func(err error)) {
+	d.tasks.Add(1)
+	go func() {
+		defer d.tasks.Done()
+		err := work(d.ctx)
+		if d.ctx.Err() != nil {
+			return // the window is closed: nothing to show
+		}
+		fyne.DoAndWait(func() { then(err) })
+	}()
+}
+
+// background is async for work that waits on the owner (a browser login):
+// it is not counted in tasks, so a test can wait for the short calls while
+// a login is still open.
+func (d *Dashboard) background(work func(ctx context.Context) error, then func(err error)) {
+	d.logins.Add(1)
+	go func() {
+		defer d.logins.Done()
+		err := work(d.ctx)
+		if d.ctx.Err() != nil {
+			return
+		}
+		fyne.DoAndWait(func() { then(err) })
+	}()
+}
+
+// load reads everything the window shows, then builds it.
+func (d *Dashboard) load() {
+	var (
+		st   []keeper.ConnStatus
+		dels []store.Delegation
+		set  store.Settings
+	)
+	var setErr, delErr error
+	d.async(func(ctx context.Context) error {
+		set, setErr = d.b.Settings(ctx)
+		dels, delErr = d.b.Delegations(ctx)
+		var err error
+		st, err = d.b.Status(ctx)
+		return err
+	}, func(err error) {
+		d.settings = set
+		setLanguage(set.Language)
+		d.win.SetTitle(i18n.T("dash.title"))
+		d.statuses, d.dels, d.loaded = st, dels, true
+		// A file that cannot be read must not look like an empty one: say
+		// so rather than offering onboarding over existing connections.
+		for _, e := range []error{err, setErr, delErr} {
+			if e != nil {
+				d.win.SetContent(container.NewPadded(newWrapLabel(i18n.Tf("dash.load-failed", map[string]any{"Reason": Explain(e)}))))
+				return
+			}
+		}
+		if len(st) == 0 {
+			d.showOnboarding(false)
+		} else {
+			d.showMain()
+		}
+		go d.followEvents()
+	})
+}
+
+// followEvents keeps the views in step with the keeper until the window
+// closes, listening again whenever the keeper restarts.
+func (d *Dashboard) followEvents() {
+	down := false // as the window starts; only changes are drawn
+	setDown := func(v bool) {
+		if v != down {
+			down = v
+			fyne.Do(func() { d.setKeeperDown(v) })
+		}
+	}
+	for d.ctx.Err() == nil {
+		ch, err := d.b.Events(d.ctx)
+		if err == nil {
+			setDown(false)
+			for ev := range ch {
+				st, serr := d.b.Status(d.ctx)
+				var dels []store.Delegation
+				var derr error
+				if ev.Kind == keeper.EventConfigChanged {
+					dels, derr = d.b.Delegations(d.ctx)
+				}
+				fyne.DoAndWait(func() {
+					d.addActivity(ev.Time, eventText(ev))
+					if serr == nil {
+						d.statuses = st
+					}
+					if ev.Kind == keeper.EventConfigChanged && derr == nil {
+						d.dels = dels
+					}
+					d.refreshViews()
+					if d.opts.afterEvent != nil {
+						d.opts.afterEvent(ev)
+					}
+				})
+			}
+		}
+		if d.ctx.Err() != nil {
+			return
+		}
+		setDown(true)
+		t := time.NewTimer(d.opts.eventRetry)
+		select {
+		case <-d.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (d *Dashboard) setKeeperDown(down bool) {
+	d.keeperDown = down
+	d.banner.SetText(i18n.T("dash.banner.no-keeper"))
+	if down {
+		d.banner.Show()
+	} else {
+		d.banner.Hide()
+	}
+}
+
+// refreshViews redraws the views that show loaded data, if they exist.
+func (d *Dashboard) refreshViews() {
+	if d.tabs == nil {
+		return
+	}
+	d.renderConnections()
+	d.renderDelegations()
+	d.renderActivity()
+}
+
+// showMain shows the tabs, rebuilt in the current language.
+func (d *Dashboard) showMain() {
+	selected := tabConnections
+	if d.tabs != nil {
+		selected = d.tabs.SelectedIndex()
+	}
+	d.ob, d.waiting, d.done = nil, nil, nil
+	d.tabs = container.NewAppTabs(
+		container.NewTabItem(i18n.T("dash.tab.connections"), d.buildConnections()),
+		container.NewTabItem(i18n.T("dash.tab.delegations"), d.buildDelegations()),
+		container.NewTabItem(i18n.T("dash.tab.settings"), d.buildSettings()),
+		container.NewTabItem(i18n.T("dash.tab.activity"), d.buildActivity()),
+	)
+	d.setKeeperDown(d.keeperDown)
+	about := widget.NewLabel(i18n.Tf("dash.about", map[string]any{"Version": d.b.Version()}))
+	about.Importance = widget.LowImportance
+	top := container.NewVBox(d.banner, d.notice)
+	d.win.SetContent(container.NewBorder(top, about, nil, nil, d.tabs))
+	d.tabs.SelectIndex(selected)
+	if !d.focusSet {
+		d.focusSet = true
+		d.applyFocus(ParseFocus(d.opts.Focus))
+	}
+}
+
+func (d *Dashboard) applyFocus(f Focus) {
+	switch f.Tab {
+	case "delegations":
+		d.tabs.SelectIndex(tabDelegations)
+		d.delView.highlight(f.SubjectID)
+	case "connections":
+		d.tabs.SelectIndex(tabConnections)
+		if f.Reconnect && d.hasConnection(f.SubjectID) {
+			d.reconnect(f.SubjectID)
+		}
+	}
+}
+
+func (d *Dashboard) hasConnection(id string) bool {
+	for _, c := range d.statuses {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// say shows the outcome of an action above the tabs; an empty text hides it.
+func (d *Dashboard) say(text string, bad bool) {
+	d.notice.SetText(text)
+	d.notice.Importance = widget.SuccessImportance
+	if bad {
+		d.notice.Importance = widget.DangerImportance
+	}
+	if text == "" {
+		d.notice.Hide()
+	} else {
+		d.notice.Show()
+	}
+	d.notice.Refresh()
+}
+
+func (d *Dashboard) addActivity(at time.Time, text string) {
+	if at.IsZero() {
+		at = d.now()
+	}
+	d.activity = append([]activityLine{{at: at, text: text}}, d.activity...)
+	if len(d.activity) > maxActivity {
+		d.activity = d.activity[:maxActivity]
+	}
+	if d.tabs != nil {
+		d.renderActivity()
+	}
+}
+
+// eventText is one activity line for a keeper event. The keeper's messages
+// are plain sentences without secrets; only failures need theirs.
+func eventText(ev keeper.Event) string {
+	args := map[string]any{"Name": ev.Connection, "State": stateText(ev.Status), "Message": ev.Message}
+	switch ev.Kind {
+	case keeper.EventRefreshed:
+		return i18n.Tf("dash.activity.refreshed", args)
+	case keeper.EventFailed:
+		return i18n.Tf("dash.activity.failed", args)
+	case keeper.EventStateChanged:
+		return i18n.Tf("dash.activity.state", args)
+	case keeper.EventConfigChanged:
+		return i18n.T("dash.activity.config")
+	}
+	return i18n.Tf("dash.activity.other", args)
+}
+
+// newWrapLabel is a label that wraps, for sentences.
+func newWrapLabel(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func heading(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// formatTime shows a moment in the user's zone and language.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return i18n.T("dash.never")
+	}
+	return t.Local().Format(i18n.T("dash.format.datetime"))
+}
+
+func formatDate(d store.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	return d.In(time.Local).Format(i18n.T("dash.format.date"))
+}
+
+// daysText is "3 days left", "today" or "2 days ago".
+func daysText(n int) string {
+	switch {
+	case n < 0:
+		return i18n.Plural("dash.days-ago", -n, nil)
+	case n == 0:
+		return i18n.T("dash.days.today")
+	}
+	return i18n.Plural("dash.days-left", n, nil)
+}
+
+func importanceOf(urgency int) widget.Importance {
+	switch urgency {
+	case 2:
+		return widget.DangerImportance
+	case 1:
+		return widget.WarningImportance
+	}
+	return widget.SuccessImportance
+}
+
+// openDialog is the dialog on screen with its buttons, so a test can press
+// them the way a user would.
+type openDialog struct {
+	dlg     *dialog.CustomDialog
+	confirm *widget.Button
+	dismiss *widget.Button
+	errText *widget.Label
+}
