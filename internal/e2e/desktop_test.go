@@ -62,7 +62,14 @@ func startDesktop(t *testing.T, lang, home string, args ...string) *desktop {
 	testenv.NeedDisplay(t)
 	testenv.NeedKeyring(t)
 	bin := buildApp(t)
-	d := &desktop{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), xdg: t.TempDir()}
+	// Not t.TempDir: the dashboard process may still be writing Fyne's
+	// preferences there while it is being ended.
+	xdg, err := os.MkdirTemp("", "ek-xdg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(xdg) })
+	d := &desktop{t: t, stderr: &bytes.Buffer{}, done: make(chan struct{}), xdg: xdg}
 	// pkg/browser runs xdg-open; a stand-in records the URL instead.
 	fakeBin := t.TempDir()
 	d.opened = filepath.Join(t.TempDir(), "opened")
@@ -77,6 +84,8 @@ func startDesktop(t *testing.T, lang, home string, args ...string) *desktop {
 		d.cmd.Env = append(d.cmd.Env, "EXACTKEEPER_HOME="+home)
 	}
 	d.cmd.Stderr = d.stderr
+	// The dashboard inherits stderr; do not wait on it for Wait to return.
+	d.cmd.WaitDelay = 5 * time.Second
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -305,8 +314,8 @@ func TestDesktopDemo(t *testing.T) {
 			})
 			// Closing the window and clicking "Open" starts it again.
 			_ = exec.Command("pkill", "-f", appBin+" dashboard").Run()
-			until(t, 30*time.Second, "the dashboard window to close", func() bool {
-				return !strings.Contains(windowNames(t), "\"Exact Keeper\"")
+			until(t, 30*time.Second, "the dashboard process to end", func() bool {
+				return exec.Command("pgrep", "-f", appBin+" dashboard").Run() != nil
 			})
 			open, _ := findItem(d.menu(), tc.open)
 			d.click(open.ID)

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+)
+
+// Bundle facts; BundleID matches platform.BundleID, the LaunchAgent label.
+const (
+	bundleID   = "nl.exactkeeper.app"
+	bundleName = "Exact Keeper"
+	executable = "exactkeeper"
+	// Go 1.26 runs on macOS 12 and later.
+	minimumMacOS = "12.0"
+)
+
+// infoPlist is Contents/Info.plist. LSUIElement keeps the keeper out of the
+// Dock and the app switcher: it lives in the menu bar.
+func infoPlist(version string) []byte {
+	num := numericVersion(version)
+	entries := []struct {
+		key string
+		val any
+	}{
+		{"CFBundleDevelopmentRegion", "en"},
+		{"CFBundleDisplayName", bundleName},
+		{"CFBundleExecutable", executable},
+		{"CFBundleIconFile", "exactkeeper.icns"},
+		{"CFBundleIdentifier", bundleID},
+		{"CFBundleInfoDictionaryVersion", "6.0"},
+		{"CFBundleLocalizations", []string{"en", "nl"}},
+		{"CFBundleName", bundleName},
+		{"CFBundlePackageType", "APPL"},
+		{"CFBundleShortVersionString", num},
+		{"CFBundleVersion", num},
+		{"LSApplicationCategoryType", "public.app-category.business"},
+		{"LSMinimumSystemVersion", minimumMacOS},
+		{"LSUIElement", true},
+		{"NSHighResolutionCapable", true},
+		{"NSHumanReadableCopyright", "Exact Keeper " + version},
+	}
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	b.WriteString(`<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">` + "\n")
+	b.WriteString("<plist version=\"1.0\">\n<dict>\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\t<key>%s</key>\n", esc(e.key))
+		switch v := e.val.(type) {
+		case string:
+			fmt.Fprintf(&b, "\t<string>%s</string>\n", esc(v))
+		case bool:
+			fmt.Fprintf(&b, "\t<%t/>\n", v)
+		case []string:
+			b.WriteString("\t<array>\n")
+			for _, s := range v {
+				fmt.Fprintf(&b, "\t\t<string>%s</string>\n", esc(s))
+			}
+			b.WriteString("\t</array>\n")
+		}
+	}
+	b.WriteString("</dict>\n</plist>\n")
+	return b.Bytes()
+}
+
+func esc(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s)) // a bytes.Buffer does not fail
+	return b.String()
+}

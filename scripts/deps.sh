@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Exact Keeper needs to build and test, and
+# nothing when they are already there. Usage: scripts/deps.sh [build|test]
+set -euo pipefail
+want=(
+  # Fyne's cgo build (the tray app and the dashboard)
+  pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
+  # the OS keychain (Secret Service) and a session bus
+  dbus dbus-daemon dbus-x11 gnome-keyring libsecret-tools
+)
+if [ "${1:-build}" = test ]; then
+  # real browser, X server, notification daemon and screenshots for the tests
+  want+=(chromium xvfb xauth x11-utils dunst imagemagick)
+fi
+command -v dpkg-query >/dev/null || { echo "deps: not a Debian system; install the equivalents of: ${want[*]}" >&2; exit 0; }
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
