@@ -609,7 +609,7 @@ func TestLanguageSwitchShowsDutch(t *testing.T) {
 	h.d.setView.language.SetSelectedIndex(1) // Nederlands
 	test.Tap(h.d.setView.save)
 	h.settle()
-	want := []string{"Verbindingen", "Delegaties", "Instellingen", "Activiteit"}
+	want := []string{"Verbindingen", "Machtigingen", "Instellingen", "Activiteit"}
 	for i, w := range want {
 		if got := h.d.tabs.Items[i].Text; got != w {
 			t.Errorf("tab %d = %q, want %q", i, got, w)

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"github.com/exactkeeper/exactkeeper/core/store"
 
 	"fyne.io/fyne/v2"
@@ -49,6 +50,11 @@ func Main(args []string, version string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	if rb, ok := b.(*realBackend); ok && prefill == nil {
+		if exe, err := os.Executable(); err == nil {
+			rb.autostart = platform.NewAutostart(exe, nil)
+		}
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("app.png", assets.AppIcon()))

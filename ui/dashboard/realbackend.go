@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"io"
 	"strings"
 	"sync"
@@ -35,6 +36,9 @@ type realBackend struct {
 	opts    keeper.Options
 	opener  login.Opener
 	version string
+	// autostart is switched when the Settings checkbox changes; nil in the
+	// demo, which must not touch the real login items.
+	autostart platform.Autostart
 
 	mu     sync.Mutex
 	client *ipc.Client // nil until a keeper answered
@@ -266,8 +270,18 @@ func (b *realBackend) Settings(context.Context) (store.Settings, error) {
 }
 
 func (b *realBackend) SaveSettings(ctx context.Context, s store.Settings) error {
-	if err := b.st.UpdateConfig(func(c *store.Config) error { c.Settings = s; return nil }); err != nil {
+	var was *bool
+	if err := b.st.UpdateConfig(func(c *store.Config) error { was = c.Settings.Autostart; c.Settings = s; return nil }); err != nil {
 		return err
+	}
+	if s.Autostart != nil && (was == nil || *was != *s.Autostart) && b.autostart != nil {
+		toggle := b.autostart.Disable
+		if *s.Autostart {
+			toggle = b.autostart.Enable
+		}
+		if err := toggle(); err != nil {
+			return fmt.Errorf("the setting was saved, but start at login could not be changed: %w", err)
+		}
 	}
 	b.reload(ctx)
 	return nil

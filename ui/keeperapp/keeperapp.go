@@ -17,6 +17,7 @@ import (
 
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
@@ -49,6 +50,9 @@ type Options struct {
 	// OpenOnStart opens the dashboard at once, as does a first run without
 	// connections (onboarding).
 	OpenOnStart bool
+	// Autostart, when set, is switched on by default once the first
+	// connection exists (platform.EnsureDefault); nil in demo mode.
+	Autostart platform.Autostart
 }
 
 // Run runs the keeper process until ctx ends or the user quits. When another
@@ -150,6 +154,7 @@ func (a *app) loop(ctx context.Context) {
 	defer unsub()
 	tick, stop := a.o.Clock.NewTicker(a.o.Tick)
 	defer stop()
+	a.ensureAutostart()
 	a.refreshView(ctx)
 	if cfg, err := a.st.LoadConfig(); a.o.OpenOnStart || (err == nil && len(cfg.Connections) == 0) {
 		a.openDashboard("")
@@ -219,6 +224,21 @@ func (a *app) refreshView(ctx context.Context) {
 
 func (a *app) onEvent(ev keeper.Event) {
 	a.o.Logger.Info("keeper event", "kind", ev.Kind, "connection", ev.Connection, "status", ev.Status)
+	if ev.Kind == keeper.EventConfigChanged {
+		a.ensureAutostart()
+	}
+}
+
+// ensureAutostart turns start-at-login on after the first connection, unless
+// the user turned it off: a keeper that does not start with the PC keeps
+// nothing after a reboot.
+func (a *app) ensureAutostart() {
+	if a.o.Autostart == nil {
+		return
+	}
+	if _, err := platform.EnsureDefault(a.st, a.o.Autostart); err != nil {
+		a.o.Logger.Warn("start at login", "err", err)
+	}
 }
 
 func (a *app) send(title, body string) {

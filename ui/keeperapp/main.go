@@ -9,14 +9,18 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
 	"fyne.io/systray"
 
 	"github.com/exactkeeper/exactkeeper/core/ipc"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
+	"github.com/exactkeeper/exactkeeper/ui/notify"
 )
 
 // Main is `exactkeeper [--demo] [--version]`: the keeper with its tray icon.
@@ -61,6 +65,10 @@ func Main(args []string, version string, stderr io.Writer) int {
 			return 1
 		}
 		o.Dir = dir
+		if exe, err := os.Executable(); err == nil {
+			o.Autostart = platform.NewAutostart(exe, nil)
+			registerAppID(exe, o.Logger)
+		}
 	}
 	// A second start shows the running keeper's window, without a tray icon
 	// of its own flashing up.
@@ -84,4 +92,18 @@ func Main(args []string, version string, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// registerAppID gives Windows toast notifications a sender: without a
+// registered AppUserModelID Windows drops them. Elsewhere it does nothing.
+func registerAppID(exe string, log *slog.Logger) {
+	if runtime.GOOS != "windows" {
+		return
+	}
+	icon := filepath.Join(filepath.Dir(exe), "exactkeeper.png")
+	if err := platform.RegisterAppUserModelID(platform.AppUserModelID, platform.AppName, icon); err != nil {
+		log.Warn("notifications may not show: registering the app with Windows failed", "err", err)
+		return
+	}
+	notify.AppUserModelID = platform.AppUserModelID
 }
