@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"golang.org/x/term"
 
@@ -58,19 +57,7 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	// Connecting under an existing name is a reconnect: it keeps that
 	// connection's settings unless flags override them.
 	if old, err := cfg.Connection(*name); err == nil {
-		req.ExistingID = old.ID
-		if req.Region == "" && req.BaseURL == "" {
-			req.Region, req.BaseURL = old.Region, old.BaseURL
-		}
-		if req.ClientID == "" {
-			req.ClientID = old.ClientID
-		}
-		if req.RedirectURI == "" {
-			req.RedirectURI = old.RedirectURI
-		}
-		if req.RefreshLifetime == 0 {
-			req.RefreshLifetime = time.Duration(old.RefreshLifetime)
-		}
+		req = req.Reconnecting(*old)
 	}
 	if req.Region == "" && req.BaseURL == "" {
 		return usagef("connect needs --region (nl, be, de, fr, es, uk, us) or --base-url")
@@ -91,11 +78,14 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 		}
 	}
 	in := bufio.NewReader(e.Stdin)
-	secret, err := readSecret(e, in, *secretStdin)
-	if err != nil {
-		return err
+	// A reconnect keeps the stored client secret unless a new one is given.
+	if req.ExistingID == "" || *secretStdin {
+		secret, err := readSecret(e, in, *secretStdin)
+		if err != nil {
+			return err
+		}
+		req.ClientSecret = secret
 	}
-	req.ClientSecret = secret
 
 	client := &exact.Client{BaseURL: strings.TrimRight(base, "/"), ClientID: req.ClientID, RedirectURI: req.RedirectURI}
 	p := login.Params{

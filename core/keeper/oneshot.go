@@ -77,6 +77,21 @@ type ConnectRequest struct {
 	RefreshLifetime time.Duration // 0: 720h
 }
 
+// Reconnecting returns r as a reconnection of old: it keeps old's settings
+// wherever r leaves a field empty, so a reconnect only needs the login.
+// The client secret is not filled here; Complete takes it from the vault.
+func (r ConnectRequest) Reconnecting(old store.Connection) ConnectRequest {
+	r.ExistingID = old.ID
+	r.Name = cmp.Or(r.Name, old.Name)
+	if r.Region == "" && r.BaseURL == "" {
+		r.Region, r.BaseURL = old.Region, old.BaseURL
+	}
+	r.ClientID = cmp.Or(r.ClientID, old.ClientID)
+	r.RedirectURI = cmp.Or(r.RedirectURI, old.RedirectURI)
+	r.RefreshLifetime = cmp.Or(r.RefreshLifetime, time.Duration(old.RefreshLifetime))
+	return r
+}
+
 // Complete finishes a browser login: it exchanges the code, saves the client
 // secret and refresh token in the vault (and caches the access token), asks
 // Exact who logged in, and saves the connection and its state. A login of
@@ -170,14 +185,12 @@ func validate(o Options, cfg store.Config, req ConnectRequest, code string) (sto
 		if !ok {
 			return conn, "", sentence(ErrUnknown, "the connection to reconnect no longer exists; connect it as a new one")
 		}
+		req = req.Reconnecting(old)
 		conn.ID, conn.Created, conn.User, conn.Division = old.ID, old.Created, old.User, old.Division
-		conn.Name = cmp.Or(conn.Name, old.Name)
-		conn.ClientID = cmp.Or(conn.ClientID, old.ClientID)
-		conn.RedirectURI = cmp.Or(conn.RedirectURI, old.RedirectURI)
-		conn.RefreshLifetime = cmp.Or(conn.RefreshLifetime, old.RefreshLifetime)
-		if req.Region == "" && req.BaseURL == "" {
-			req.Region, req.BaseURL = old.Region, old.BaseURL
-		}
+		conn.Name = strings.TrimSpace(req.Name)
+		conn.ClientID = strings.TrimSpace(req.ClientID)
+		conn.RedirectURI = strings.TrimSpace(req.RedirectURI)
+		conn.RefreshLifetime = store.Duration(req.RefreshLifetime)
 		if secret == "" && conn.ClientID == old.ClientID {
 			if s, err := o.Vault.Get(vault.ClientSecretKey(old.ID)); err == nil {
 				secret = s

@@ -182,21 +182,7 @@ func (b *realBackend) fillFromStored(req *keeper.ConnectRequest) error {
 	if err != nil {
 		return fmt.Errorf("%w: the connection to reconnect no longer exists; add it as a new connection", keeper.ErrUnknown)
 	}
-	if req.Name == "" {
-		req.Name = old.Name
-	}
-	if req.Region == "" && req.BaseURL == "" {
-		req.Region, req.BaseURL = old.Region, old.BaseURL
-	}
-	if req.ClientID == "" {
-		req.ClientID = old.ClientID
-	}
-	if req.RedirectURI == "" {
-		req.RedirectURI = old.RedirectURI
-	}
-	if req.RefreshLifetime == 0 {
-		req.RefreshLifetime = time.Duration(old.RefreshLifetime)
-	}
+	*req = req.Reconnecting(*old)
 	if req.ClientSecret == "" {
 		s, err := b.opts.Vault.Get(vault.ClientSecretKey(old.ID))
 		if err != nil {
