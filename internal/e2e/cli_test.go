@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
 	"github.com/exactkeeper/exactkeeper/internal/testenv"
 )
@@ -354,5 +356,41 @@ func TestCorruptConfig(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(p); !bytes.Equal(now, bad) {
 		t.Errorf("config.json was changed")
+	}
+}
+
+// TestReplayedCode: an authorization code is single use; completing a login
+// with a code that was already spent fails with a clear sentence and saves
+// nothing.
+func TestReplayedCode(t *testing.T) {
+	w := newWorld(t, nil)
+	code, err := w.sim.IssueCode(w.clientID, w.redirect, userName, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(w.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := keeper.Options{Store: st, Vault: w.keyring()}
+	req := keeper.ConnectRequest{Name: "Replay", BaseURL: w.srv.URL, ClientID: w.clientID, ClientSecret: clientSecret, RedirectURI: w.redirect}
+	if _, err := keeper.Complete(context.Background(), o, req, code, ""); err != nil {
+		t.Fatalf("first use of the code: %v", err)
+	}
+	req.Name = "Replay again"
+	_, err = keeper.Complete(context.Background(), o, req, code, "")
+	if err == nil {
+		t.Fatal("a replayed code was accepted")
+	}
+	msg := err.Error()
+	if strings.Contains(msg, code) || strings.Contains(msg, clientSecret) || strings.Count(msg, "\n") != 0 {
+		t.Errorf("error is not one clean sentence: %q", msg)
+	}
+	if !strings.Contains(strings.ToLower(msg), "log in again") && !strings.Contains(strings.ToLower(msg), "reconnect") {
+		t.Errorf("error does not say what to do: %q", msg)
+	}
+	t.Logf("replayed code: %s", msg)
+	if n := len(w.config().Connections); n != 1 {
+		t.Errorf("%d connections after a refused replay, want 1", n)
 	}
 }
