@@ -18,8 +18,10 @@ demo: app ## the tray app against the built-in Exact Online simulator
 
 build: app ctl
 
+# Two programs: the always-on keeper+tray (no Fyne) and the window.
 app: deps
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/exactkeeper ./cmd/exactkeeper
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/exactkeeper-dashboard ./cmd/exactkeeper-dashboard
 
 ctl:
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/exactkeeperctl ./cmd/exactkeeperctl

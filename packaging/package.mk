@@ -28,19 +28,24 @@ package-deps:
 # nothing generated lands in cmd/.
 package-windows: package-deps
 	rm -rf $(PKG_BUILD)/windows
-	mkdir -p $(PKG_BUILD)/windows/exactkeeper $(PKG_BUILD)/windows/zip
-	find cmd/exactkeeper -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} $(PKG_BUILD)/windows/exactkeeper/ \;
+	mkdir -p $(PKG_BUILD)/windows/exactkeeper $(PKG_BUILD)/windows/exactkeeper-dashboard $(PKG_BUILD)/windows/zip
+	for p in exactkeeper exactkeeper-dashboard; do \
+		find cmd/$$p -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} $(PKG_BUILD)/windows/$$p/ \; ; done
 	$(GO) run $(GO_WINRES) make --in packaging/windows/winres.json --arch amd64 \
 		--out $(PKG_BUILD)/windows/exactkeeper/rsrc \
 		--file-version '$(PKG_NUMVER).0' --product-version '$(PKG_NUMVER) ($(VERSION))'
-	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(WIN_CC) $(GO) build -ldflags "$(LDFLAGS) -s -w -H windowsgui" \
+	cp $(PKG_BUILD)/windows/exactkeeper/rsrc*.syso $(PKG_BUILD)/windows/exactkeeper-dashboard/
+	# The keeper links no Fyne, so it needs no C compiler; the window does.
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS) -s -w -H windowsgui" \
 		-o $(PKG_BUILD)/windows/zip/exactkeeper.exe ./$(PKG_BUILD)/windows/exactkeeper
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=$(WIN_CC) $(GO) build -ldflags "$(LDFLAGS) -s -w -H windowsgui" \
+		-o $(PKG_BUILD)/windows/zip/exactkeeper-dashboard.exe ./$(PKG_BUILD)/windows/exactkeeper-dashboard
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS) -s -w" \
 		-o $(PKG_BUILD)/windows/zip/exactkeeperctl.exe ./cmd/exactkeeperctl
 	cp assets/icons/app.png $(PKG_BUILD)/windows/zip/exactkeeper.png
 	sed 's/$$/\r/' packaging/windows/README.txt > $(PKG_BUILD)/windows/zip/README.txt
 	rm -f dist/exactkeeper-windows-amd64.zip
-	cd $(PKG_BUILD)/windows/zip && zip -q -X ../../../exactkeeper-windows-amd64.zip exactkeeper.exe exactkeeperctl.exe exactkeeper.png README.txt
+	cd $(PKG_BUILD)/windows/zip && zip -q -X ../../../exactkeeper-windows-amd64.zip exactkeeper.exe exactkeeper-dashboard.exe exactkeeperctl.exe exactkeeper.png README.txt
 	@echo "package-windows: dist/exactkeeper-windows-amd64.zip"
 
 # -s -w drop the symbol table and DWARF (about 40 % of the size); panics keep
@@ -51,6 +56,7 @@ package-linux: package-deps deps
 	rm -rf $(PKG_BUILD)/linux
 	mkdir -p $(PKG_LINUX)
 	$(GO) build -ldflags "$(LDFLAGS) -s -w" -o $(PKG_LINUX)/exactkeeper ./cmd/exactkeeper
+	$(GO) build -ldflags "$(LDFLAGS) -s -w" -o $(PKG_LINUX)/exactkeeper-dashboard ./cmd/exactkeeper-dashboard
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS) -s -w" -o $(PKG_LINUX)/exactkeeperctl ./cmd/exactkeeperctl
 	cp assets/icons/app.png $(PKG_LINUX)/exactkeeper.png
 	cp packaging/linux/exactkeeper.desktop packaging/linux/install.sh packaging/linux/uninstall.sh $(PKG_LINUX)/
@@ -66,8 +72,10 @@ ifeq ($(shell uname -s),Darwin)
 	rm -rf "$(MAC_APP)"
 	$(GO) run ./packaging/pkgtool macapp -version '$(VERSION)' -icon assets/icons/app.png -out "$(MAC_APP)"
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeper" ./cmd/exactkeeper
+	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeper-dashboard" ./cmd/exactkeeper-dashboard
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeperctl" ./cmd/exactkeeperctl
 	codesign --force --sign - "$(MAC_APP)/Contents/MacOS/exactkeeperctl"
+	codesign --force --sign - "$(MAC_APP)/Contents/MacOS/exactkeeper-dashboard"
 	codesign --force --sign - "$(MAC_APP)"
 	codesign --verify --strict "$(MAC_APP)"
 	plutil -lint "$(MAC_APP)/Contents/Info.plist"

@@ -28,7 +28,7 @@ bin=$HOME/.local/bin
 check "package unpacks" tar -C "$work" -xJf "$tarball"
 pkg=$(find "$work" -maxdepth 1 -type d -name 'exactkeeper-linux-*' | head -n1)
 check "install.sh runs" sh "$pkg/install.sh"
-check "programs in ~/.local/bin" test -x "$bin/exactkeeper" -a -x "$bin/exactkeeperctl"
+check "programs in ~/.local/bin" test -x "$bin/exactkeeper" -a -x "$bin/exactkeeper-dashboard" -a -x "$bin/exactkeeperctl"
 check "icon in ~/.local/share/icons" test -f "$XDG_DATA_HOME/icons/hicolor/256x256/apps/exactkeeper.png"
 check "menu entry valid" desktop-file-validate "$XDG_DATA_HOME/applications/exactkeeper.desktop"
 check "menu entry starts the installed app" grep -qxF "Exec=\"$bin/exactkeeper\"" "$XDG_DATA_HOME/applications/exactkeeper.desktop"
@@ -73,6 +73,6 @@ check "autostart off" "$bin/exactkeeperctl" autostart off
 check "autostart entry removed" test ! -e "$entry"
 
 check "uninstall.sh runs" sh "$pkg/uninstall.sh"
-check "programs removed" test ! -e "$bin/exactkeeper" -a ! -e "$bin/exactkeeperctl"
+check "programs removed" test ! -e "$bin/exactkeeper" -a ! -e "$bin/exactkeeper-dashboard" -a ! -e "$bin/exactkeeperctl"
 check "settings kept" test -f "$XDG_CONFIG_HOME/exactkeeper/config.json"
 finish

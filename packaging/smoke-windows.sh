@@ -34,6 +34,8 @@ check "README.txt has Windows line ends" grep -q $'\r$' "$app/README.txt"
 objdump=x86_64-w64-mingw32-objdump
 check "exactkeeper.exe is a GUI program" bash -c "$objdump -p '$app/exactkeeper.exe' | grep -Eq '^Subsystem[[:space:]]+0+2[[:space:]]'"
 check "exactkeeper.exe has resources (icon, version, manifest)" bash -c "$objdump -h '$app/exactkeeper.exe' | grep -q '\.rsrc'"
+check "exactkeeper-dashboard.exe is a GUI program" bash -c "$objdump -p '$app/exactkeeper-dashboard.exe' | grep -Eq '^Subsystem[[:space:]]+0+2[[:space:]]'"
+check "exactkeeper-dashboard.exe has resources" bash -c "$objdump -h '$app/exactkeeper-dashboard.exe' | grep -q '\.rsrc'"
 
 check "wine prefix ready" "$wine" wineboot -i
 # Go 1.26 programs need ProcessPrng, which wine 8 lacks: a shim DLL in

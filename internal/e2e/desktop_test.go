@@ -18,10 +18,12 @@ import (
 	"github.com/exactkeeper/exactkeeper/internal/testenv"
 )
 
-// The desktop app is built once, with cgo and Fyne's real driver.
+// The desktop app's two programs are built once, the window with cgo and
+// Fyne's real driver.
 var (
 	appOnce sync.Once
 	appBin  string
+	dashBin string
 	appErr  error
 )
 
@@ -34,9 +36,13 @@ func buildApp(t *testing.T) string {
 			return
 		}
 		appBin = filepath.Join(dir, "exactkeeper")
-		out, err := exec.Command("go", "build", "-o", appBin, "github.com/exactkeeper/exactkeeper/cmd/exactkeeper").CombinedOutput()
-		if err != nil {
-			appErr = fmt.Errorf("building exactkeeper: %v\n%s", err, out)
+		dashBin = filepath.Join(dir, "exactkeeper-dashboard")
+		for bin, pkg := range map[string]string{appBin: "./cmd/exactkeeper", dashBin: "./cmd/exactkeeper-dashboard"} {
+			out, err := exec.Command("go", "build", "-o", bin, "github.com/exactkeeper/exactkeeper/"+pkg[2:]).CombinedOutput()
+			if err != nil {
+				appErr = fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+				return
+			}
 		}
 	})
 	if appErr != nil {
@@ -133,7 +139,7 @@ func (d *desktop) stop() {
 		<-d.done
 	}
 	// The dashboard is a child process of its own; end it too.
-	_ = exec.Command("pkill", "-f", appBin+" dashboard").Run()
+	_ = exec.Command("pkill", "-f", dashBin).Run()
 }
 
 // menuPath asks the item where its menu is published (fyne.io/systray uses
@@ -313,9 +319,9 @@ func TestDesktopDemo(t *testing.T) {
 				return strings.Contains(notifications(t), tc.delegation)
 			})
 			// Closing the window and clicking "Open" starts it again.
-			_ = exec.Command("pkill", "-f", appBin+" dashboard").Run()
+			_ = exec.Command("pkill", "-f", dashBin).Run()
 			until(t, 30*time.Second, "the dashboard process to end", func() bool {
-				return exec.Command("pgrep", "-f", appBin+" dashboard").Run() != nil
+				return exec.Command("pgrep", "-f", dashBin).Run() != nil
 			})
 			open, _ := findItem(d.menu(), tc.open)
 			d.click(open.ID)

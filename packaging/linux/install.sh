@@ -12,14 +12,14 @@ datadir="${XDG_DATA_HOME:-$HOME/.local/share}"
 appdir="$datadir/applications"
 icondir="$datadir/icons/hicolor/256x256/apps"
 
-for f in exactkeeper exactkeeperctl exactkeeper.png exactkeeper.desktop; do
+for f in exactkeeper exactkeeper-dashboard exactkeeperctl exactkeeper.png exactkeeper.desktop; do
   [ -f "$here/$f" ] || { echo "install.sh: $f is missing next to install.sh; unpack the whole archive and run it again" >&2; exit 1; }
 done
 mkdir -p "$bindir" "$appdir" "$icondir"
 
 # Copy, then rename over the old file: a running keeper keeps its program,
 # and an interrupted install never leaves half a program behind.
-for b in exactkeeper exactkeeperctl; do
+for b in exactkeeper exactkeeper-dashboard exactkeeperctl; do
   cp "$here/$b" "$bindir/.$b.new"
   chmod 755 "$bindir/.$b.new"
   mv -f "$bindir/.$b.new" "$bindir/$b"

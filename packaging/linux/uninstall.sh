@@ -7,7 +7,7 @@ set -eu
 bindir="${XDG_BIN_HOME:-$HOME/.local/bin}"
 datadir="${XDG_DATA_HOME:-$HOME/.local/share}"
 confdir="${XDG_CONFIG_HOME:-$HOME/.config}"
-rm -f "$bindir/exactkeeper" "$bindir/exactkeeperctl" \
+rm -f "$bindir/exactkeeper" "$bindir/exactkeeper-dashboard" "$bindir/exactkeeperctl" \
   "$datadir/applications/exactkeeper.desktop" \
   "$datadir/icons/hicolor/256x256/apps/exactkeeper.png" \
   "$confdir/autostart/exactkeeper.desktop"

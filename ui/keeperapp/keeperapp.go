@@ -1,8 +1,9 @@
 // Package keeperapp is the always-on process of the desktop app: the keeper
 // engine, its local endpoint, the tray icon and menu, reminders and
 // notifications. It runs no Fyne window loop (design.md: 7 MB against
-// 128 MB); windows live in the `exactkeeper dashboard` process it starts on
-// demand. One goroutine (loop) owns what the tray shows.
+// 128 MB); windows live in the exactkeeper-dashboard process it starts on
+// demand. It links no Fyne at all: a Fyne binary keeps some 14 MB more of
+// itself resident even when its window loop never runs. One goroutine (loop) owns what the tray shows.
 package keeperapp
 
 import (
@@ -41,7 +42,7 @@ type Options struct {
 	// KeeperTick is the keeper's deadline check period (default 15 s).
 	KeeperTick time.Duration
 	// Dashboard starts the window process with extra arguments; nil runs
-	// this executable's `dashboard` subcommand.
+	// DashboardExecutable.
 	Dashboard func(args ...string) error
 	// Env is added to the dashboard's environment (demo pre-fill).
 	Env []string
@@ -304,7 +305,7 @@ func (a *app) openDashboard(focus string) {
 		_ = a.dashboard.Process.Kill()
 		<-a.dashDone
 	}
-	args := []string{"dashboard"}
+	var args []string
 	if focus != "" {
 		args = append(args, "--focus", focus)
 	}
@@ -314,7 +315,7 @@ func (a *app) openDashboard(focus string) {
 		}
 		return
 	}
-	exe, err := os.Executable()
+	exe, err := DashboardExecutable()
 	if err != nil {
 		a.o.Logger.Warn("dashboard", "err", err)
 		return

@@ -11,9 +11,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
@@ -24,8 +27,23 @@ import (
 
 func main() {
 	dur := flag.Duration("for", 5*time.Minute, "how long to measure")
+	flag.BoolVar(&showMaps, "maps", false, "also list where each process's resident memory is (smaps)")
 	warm := flag.Duration("warmup", 20*time.Second, "settling time before measuring")
+	hold := flag.String("hold", "", "only make one connection in this home directory and serve the simulator until interrupted (for strace and friends)")
 	flag.Parse()
+	if *hold != "" {
+		cleanup, err := connectOne(*hold)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "measureidle:", err)
+			os.Exit(1)
+		}
+		fmt.Println("ready")
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		<-ctx.Done()
+		stop()
+		cleanup()
+		return
+	}
 	if err := run(*dur, *warm); err != nil {
 		fmt.Fprintln(os.Stderr, "measureidle:", err)
 		os.Exit(1)
@@ -39,8 +57,9 @@ func run(dur, warm time.Duration) error {
 	}
 	defer os.RemoveAll(tmp)
 	app := filepath.Join(tmp, "exactkeeper")
+	dash := filepath.Join(tmp, "exactkeeper-dashboard")
 	bare := filepath.Join(tmp, "baretray")
-	for out, pkg := range map[string]string{app: "./cmd/exactkeeper", bare: "./internal/tools/baretray"} {
+	for out, pkg := range map[string]string{app: "./cmd/exactkeeper", dash: "./cmd/exactkeeper-dashboard", bare: "./internal/tools/baretray"} {
 		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", pkg, err, b)
 		}
@@ -53,28 +72,45 @@ func run(dur, warm time.Duration) error {
 	defer cleanup()
 
 	env := append(os.Environ(), "EXACTKEEPER_HOME="+home)
-	procs := []struct {
-		name string
-		cmd  *exec.Cmd
-	}{
-		{"bare fyne.io/systray", exec.Command(bare)},
-		{"exactkeeper (keeper + tray, 1 connection)", exec.Command(app)},
-		{"exactkeeper dashboard (window open)", exec.Command(app, "dashboard")},
-	}
-	for _, p := range procs {
-		p.cmd.Env = env
-		if err := p.cmd.Start(); err != nil {
+	bareP := &proc{name: "bare fyne.io/systray", cmd: exec.Command(bare)}
+	keeperP := &proc{name: "exactkeeper (keeper + tray, 1 connection)", cmd: exec.Command(app)}
+	dashP := &proc{name: "exactkeeper-dashboard (window open)", cmd: exec.Command(dash)}
+	for _, p := range []*proc{bareP, keeperP} {
+		if err := p.start(env); err != nil {
 			return err
 		}
 		defer p.cmd.Process.Kill()
-		if strings.HasPrefix(p.name, "exactkeeper (") {
-			// The dashboard needs the keeper's socket.
-			<-time.After(3 * time.Second)
-		}
 	}
+	fmt.Printf("Phase 1: the keeper alone, window closed (%s)\n", time.Now().Format(time.RFC3339))
+	if err := measure(dur, warm, bareP, keeperP); err != nil {
+		return err
+	}
+	if err := dashP.start(env); err != nil {
+		return err
+	}
+	defer dashP.cmd.Process.Kill()
+	keeperP.name = "exactkeeper (while the window is open)"
+	fmt.Printf("\nPhase 2: the dashboard window open (%s)\n", time.Now().Format(time.RFC3339))
+	return measure(dur, warm, dashP, keeperP)
+}
+
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+}
+
+func (p *proc) start(env []string) error {
+	p.cmd.Env = env
+	return p.cmd.Start()
+}
+
+// measure reads the processes before and after dur (after a warm-up) and
+// prints a line each.
+func measure(dur, warm time.Duration, procs ...*proc) error {
 	<-time.After(warm)
 	before := make([]sample, len(procs))
 	for i, p := range procs {
+		var err error
 		if before[i], err = read(p.cmd.Process.Pid); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
 		}
@@ -89,7 +125,7 @@ func run(dur, warm time.Duration) error {
 		}
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Printf("idle for %s after %s warm-up (%s)\n", dur, warm, time.Now().Format(time.RFC3339))
+	fmt.Printf("idle for %s after %s warm-up\n", dur, warm)
 	fmt.Printf("%-44s %10s %10s %8s %12s %8s\n", "process", "RSS MB", "peak MB", "CPU %", "ctx sw/s", "threads")
 	for i, p := range procs {
 		after, err := read(p.cmd.Process.Pid)
@@ -100,7 +136,53 @@ func run(dur, warm time.Duration) error {
 		cs := float64(after.ctxt-before[i].ctxt) / secs
 		fmt.Printf("%-44s %10.1f %10.1f %8.2f %12.2f %8d\n", p.name, float64(after.rssKB)/1024, float64(peak[i])/1024, cpu, cs, after.threads)
 	}
+	if showMaps {
+		for _, p := range procs {
+			fmt.Printf("\nresident memory of %s, largest first:\n", p.name)
+			printMaps(p.cmd.Process.Pid)
+		}
+	}
 	return nil
+}
+
+var showMaps bool
+
+// printMaps sums /proc/PID/smaps Rss by mapping name.
+func printMaps(pid int) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return
+	}
+	sums := map[string]int{}
+	var cur string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-"):
+			cur = "[anonymous]"
+			if len(f) >= 6 {
+				cur = f[5]
+			}
+		case len(f) >= 2 && f[0] == "Rss:":
+			n, _ := strconv.Atoi(f[1])
+			sums[cur] += n
+		}
+	}
+	type kv struct {
+		name string
+		kb   int
+	}
+	var list []kv
+	for k, v := range sums {
+		list = append(list, kv{k, v})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].kb > list[j].kb })
+	for i, e := range list {
+		if i == 8 {
+			break
+		}
+		fmt.Printf("  %8.1f MB  %s\n", float64(e.kb)/1024, e.name)
+	}
 }
 
 type sample struct {

@@ -1,0 +1,56 @@
+package keeperapp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+)
+
+// DashboardName is the window process's executable, installed next to
+// exactkeeper. It is a program of its own, not a subcommand, so that the
+// always-on keeper does not carry Fyne and OpenGL in memory all day.
+const DashboardName = "exactkeeper-dashboard"
+
+// DashboardExecutable finds the window program: beside this executable
+// first (the installed layout on every OS), else on PATH.
+func DashboardExecutable() (string, error) {
+	name := DashboardName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("the window program %s is missing next to exactkeeper; reinstall Exact Keeper", name)
+}
+
+// RunDashboard is `exactkeeper dashboard [flags]`: it runs the window
+// program with the same arguments and returns its exit code.
+func RunDashboard(args []string) int {
+	exe, err := DashboardExecutable()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "exactkeeper:", err)
+		return 1
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "exactkeeper:", err)
+		return 1
+	}
+	return 0
+}
