@@ -68,7 +68,7 @@ type tokenJSON struct {
 func cmdToken(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "token")
 	asJSON := fs.Bool("json", false, `print {"access_token","expires_at",…} instead of the bare token`)
-	timeout := fs.Duration("timeout", time.Minute, "give up after this long")
+	timeout := fs.Duration("timeout", time.Minute, "give up waiting after this long (a refresh already sent to Exact is always finished, so its new token is not lost)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

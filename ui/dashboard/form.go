@@ -39,6 +39,9 @@ type OnboardingForm struct {
 	ClientID     string
 	ClientSecret string
 	Name         string
+	// RefreshLifetime is set by the demo only, whose simulator lets refresh
+	// tokens lapse in minutes; 0 is Exact's 30 days.
+	RefreshLifetime time.Duration
 }
 
 // OnboardingPrefill fills the onboarding form in demo mode.
@@ -50,6 +53,8 @@ type OnboardingPrefill struct {
 	Name         string
 	// UserName and Password are the simulator's demo login, shown as a hint.
 	UserName, Password string
+	// RefreshLifetime is the simulator's refresh-token lifetime.
+	RefreshLifetime time.Duration
 }
 
 // RedirectURI is the address to register in the App Center for this form.
@@ -114,10 +119,11 @@ func ValidateOnboarding(f OnboardingForm) (keeper.ConnectRequest, error) {
 		return bad("name", "dash.form.err.name")
 	}
 	req := keeper.ConnectRequest{
-		Name:         strings.TrimSpace(f.Name),
-		ClientID:     strings.TrimSpace(f.ClientID),
-		ClientSecret: strings.TrimSpace(f.ClientSecret),
-		RedirectURI:  f.RedirectURI(),
+		Name:            strings.TrimSpace(f.Name),
+		ClientID:        strings.TrimSpace(f.ClientID),
+		ClientSecret:    strings.TrimSpace(f.ClientSecret),
+		RedirectURI:     f.RedirectURI(),
+		RefreshLifetime: f.RefreshLifetime,
 	}
 	if base != "" {
 		req.BaseURL = base
@@ -130,7 +136,7 @@ func ValidateOnboarding(f OnboardingForm) (keeper.ConnectRequest, error) {
 // FormFromPrefill turns the demo pre-fill into a form.
 func FormFromPrefill(p OnboardingPrefill) OnboardingForm {
 	f := OnboardingForm{Mode: RedirectHTTP, Region: "nl", BaseURL: p.BaseURL, ClientID: p.ClientID,
-		ClientSecret: p.ClientSecret, Name: p.Name}
+		ClientSecret: p.ClientSecret, Name: p.Name, RefreshLifetime: p.RefreshLifetime}
 	if u, err := url.Parse(p.RedirectURI); err == nil && login.IsLoopback(p.RedirectURI) {
 		f.Port, _ = strconv.Atoi(u.Port())
 		if u.Scheme == "https" {

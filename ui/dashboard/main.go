@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"fyne.io/fyne/v2/app"
 
@@ -78,10 +79,13 @@ func readPrefill() (*OnboardingPrefill, error) {
 		RedirectURI  string `json:"redirect_uri"`
 		UserName     string `json:"user_name"`
 		Password     string `json:"password"`
+		// RefreshLifetime is a Go duration string such as "5m".
+		RefreshLifetime string `json:"refresh_lifetime"`
 	}
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
 		return nil, fmt.Errorf("the demo pre-fill in %s could not be read; start the demo again with 'exactkeeper --demo'", prefillEnv)
 	}
+	life, _ := time.ParseDuration(p.RefreshLifetime)
 	return &OnboardingPrefill{BaseURL: p.BaseURL, ClientID: p.ClientID, ClientSecret: p.ClientSecret,
-		RedirectURI: p.RedirectURI, Name: "Demo", UserName: p.UserName, Password: p.Password}, nil
+		RedirectURI: p.RedirectURI, Name: "Demo", UserName: p.UserName, Password: p.Password, RefreshLifetime: life}, nil
 }

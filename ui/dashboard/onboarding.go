@@ -382,7 +382,15 @@ func (d *Dashboard) showDone(conn store.Connection) {
 	d.win.SetContent(container.NewPadded(container.NewVBox(
 		heading(i18n.T("dash.done.title")),
 		v.summary,
-		newWrapLabel(i18n.T("dash.done.next")),
+		newWrapLabel(i18n.T(doneNextKey(d.opts.Prefill != nil))),
 		container.NewHBox(v.next),
 	)))
+}
+
+// doneNextKey picks the closing sentence: the demo does not start at login.
+func doneNextKey(demo bool) string {
+	if demo {
+		return "dash.done.next-demo"
+	}
+	return "dash.done.next"
 }

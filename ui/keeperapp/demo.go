@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
@@ -28,14 +30,21 @@ type Demo struct {
 	RedirectURI  string `json:"redirect_uri"`
 	UserName     string `json:"user_name"`
 	Password     string `json:"password"`
+	// RefreshLifetime is the simulator's refresh-token lifetime, so the
+	// demo connection's lapse (and its warnings) come within minutes.
+	RefreshLifetime string `json:"refresh_lifetime"`
 }
 
-// Demo lifetimes: short enough to watch refreshes and a lapse warning within
-// minutes, long enough to read the tray in between.
+// The demo's story, within minutes of connecting: refreshes every 30 s
+// while tokens are asked for; at 3 min the warning that the login lapses in
+// 2 min; at 3.5 min the keep-alive refresh that re-arms it; at the refresh
+// after that the simulator "loses" its answer (as Exact sometimes does), the
+// chain breaks, and the tray asks for a reconnect.
 const (
 	demoAccess      = 30 * time.Second
-	demoRefreshIdle = 10 * time.Minute
-	demoKeepAlive   = 6 * time.Minute
+	demoRefreshIdle = 5 * time.Minute
+	demoKeepAlive   = 3*time.Minute + 30*time.Second
+	demoWarning     = 2 * time.Minute
 )
 
 // StartDemo starts the simulator on 127.0.0.1 and prepares a demo home
@@ -71,7 +80,7 @@ func StartDemo(ctx context.Context, v vault.Vault) (dir string, env []string, er
 	}
 	err = st.UpdateConfig(func(c *store.Config) error {
 		c.Settings.KeepAlive = store.Duration(demoKeepAlive)
-		c.Settings.RefreshWarnings = []store.Duration{store.Duration(5 * time.Minute), store.Duration(2 * time.Minute)}
+		c.Settings.RefreshWarnings = []store.Duration{store.Duration(demoWarning)}
 		// The simulator is new on every start, so old demo connections
 		// point at nothing: start over.
 		for _, old := range c.Connections {
@@ -97,6 +106,42 @@ func StartDemo(ctx context.Context, v vault.Vault) (dir string, env []string, er
 	}
 	app, user := cfg.Apps[0], cfg.Users[0]
 	d, _ := json.Marshal(Demo{BaseURL: simURL, ClientID: app.ClientID, ClientSecret: app.ClientSecret,
-		RedirectURI: redirect, UserName: user.UserName, Password: user.Password})
+		RedirectURI: redirect, UserName: user.UserName, Password: user.Password,
+		RefreshLifetime: demoRefreshIdle.String()})
+	go breakChainLater(ctx, simURL)
 	return dir, []string{DemoEnv + "=" + string(d)}, nil
+}
+
+// breakChainLater waits for the first refresh of the demo connection, then
+// makes the simulator lose the answer of the next one, so the newcomer sees
+// "needs reconnect" and the reconnect flow. It asks over the simulator's
+// /sim endpoints, as a test in another process would.
+func breakChainLater(ctx context.Context, simURL string) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		var st struct {
+			Refreshes int `json:"refreshes"`
+		}
+		resp, err := http.Get(simURL + "/sim/stats")
+		if err != nil {
+			continue
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil || st.Refreshes == 0 {
+			continue
+		}
+		resp, err = http.Post(simURL+"/sim/faults", "application/json",
+			strings.NewReader(`{"kind":"`+string(exactsim.FaultErrorAfterRotate)+`","count":1}`))
+		if err == nil {
+			resp.Body.Close()
+		}
+		return
+	}
 }
