@@ -96,7 +96,12 @@ func startDesktop(t *testing.T, lang, home string, args ...string) *desktop {
 		t.Fatal(err)
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
-	t.Cleanup(d.stop)
+	t.Cleanup(func() {
+		d.stop()
+		if t.Failed() {
+			t.Logf("exactkeeper's log:\n%s", d.stderr)
+		}
+	})
 	bus, err := dbus.ConnectSessionBus()
 	if err != nil {
 		t.Fatal(err)
