@@ -249,12 +249,25 @@ func screenshot(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name+".png")
-	if out, err := exec.Command("import", "-window", "root", p).CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v: %s", err, out)
-	}
-	if fi, err := os.Stat(p); err != nil || fi.Size() < 1000 {
-		t.Fatalf("screenshot %s is missing or empty", p)
-	}
+	// Fyne paints a moment after the window is mapped, and the dashboard
+	// shows "Loading…" until the keeper answers. The picture is for people:
+	// take it once the screen has stopped changing for a second.
+	var last string
+	var since time.Time
+	until(t, 60*time.Second, "a settled window to photograph", func() bool {
+		if out, err := exec.Command("import", "-window", "root", p).CombinedOutput(); err != nil {
+			t.Fatalf("screenshot: %v: %s", err, out)
+		}
+		sig, err := exec.Command("identify", "-format", "%#", p).Output()
+		if err != nil {
+			return false
+		}
+		if string(sig) != last {
+			last, since = string(sig), time.Now()
+			return false
+		}
+		return time.Since(since) > time.Second
+	})
 	t.Logf("screenshot: %s", p)
 }
 
@@ -314,9 +327,6 @@ func TestDesktopDemo(t *testing.T) {
 			until(t, 60*time.Second, "the dashboard window", func() bool {
 				return strings.Contains(windowNames(t), "Exact Keeper")
 			})
-			// Fyne draws a moment after mapping the window; the screenshot
-			// is for people, so give it a frame or two.
-			<-time.After(2 * time.Second)
 			screenshot(t, "onboarding-"+tc.lang[:2])
 			// The delegation ending in five days is notified at start.
 			until(t, 30*time.Second, "the delegation notification in dunst", func() bool {
@@ -370,7 +380,6 @@ func TestDesktopDashboard(t *testing.T) {
 			until(t, 60*time.Second, "the dashboard window", func() bool {
 				return strings.Contains(windowNames(t), "\"Exact Keeper\"")
 			})
-			<-time.After(2 * time.Second)
 			screenshot(t, "dashboard-"+lang[:2])
 			// The CLI asks the running app for a token: one refresher.
 			if tok := w.token(); !w.me(tok.AccessToken) {

@@ -249,6 +249,7 @@ func (a *app) send(title, body string) {
 }
 
 func (a *app) onClick(ctx context.Context, id string) {
+	a.o.Logger.Info("menu clicked", "item", id)
 	action, arg := tray.SplitID(id)
 	switch id {
 	case tray.IDQuit:
@@ -298,6 +299,15 @@ func (a *app) openDashboard(focus string) {
 	defer a.mu.Unlock()
 	if a.dashboardAlive() {
 		if focus == "" {
+			// The window may be closing at this very moment (a click can
+			// beat the reaping of its process): look again once it ended.
+			go func(done <-chan struct{}) {
+				select {
+				case <-done:
+					a.requestDashboard("")
+				case <-time.After(time.Second):
+				}
+			}(a.dashDone)
 			return
 		}
 		// A subject was asked for: the simplest way to show it is a fresh
