@@ -21,7 +21,7 @@ MAC_APP       := dist/Exact Keeper.app
 .PHONY: package-deps package-windows package-linux package-darwin package-darwin-check package-ci package-clean
 
 package-deps:
-	@packaging/deps.sh
+	@scripts/deps.sh package
 
 # The icon, version information and manifest reach the exe as a .syso next
 # to main.go; a copy of the main package in the build folder takes it, so

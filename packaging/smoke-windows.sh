@@ -18,7 +18,7 @@ SMOKE_LOG=$work/smoke.log
 . "$here/smoke-lib.sh"
 
 wine=$(command -v wine64 || command -v wine || echo /usr/lib/wine/wine64)
-[ -x "$wine" ] || { echo "$0: wine is not installed: run packaging/deps.sh" >&2; exit 2; }
+[ -x "$wine" ] || { echo "$0: wine is not installed: run scripts/deps.sh package" >&2; exit 2; }
 wineserver=$(command -v wineserver || echo "$(dirname "$(realpath "$wine")")/wineserver")
 # A prefix of our own, so the wineserver we stop at the end is ours alone.
 export WINEPREFIX=$work/prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Exact Keeper needs to build and test, and
-# nothing when they are already there. Usage: scripts/deps.sh [build|test]
+# Installs the Debian packages Exact Keeper needs to build, test or package,
+# and nothing when they are already there. Usage: scripts/deps.sh [build|test|package]
 set -euo pipefail
 want=(
   # Fyne's cgo build (the tray app and the dashboard)
@@ -8,17 +8,23 @@ want=(
   # the OS keychain (Secret Service) and a session bus
   dbus dbus-daemon dbus-x11 gnome-keyring libsecret-tools
 )
-if [ "${1:-build}" = test ]; then
+case "${1:-build}" in
+test)
   # real browser, X server, notification daemon and screenshots for the tests
-  want+=(chromium xvfb xauth x11-utils dunst imagemagick)
-fi
+  want+=(chromium xvfb xauth x11-utils dunst imagemagick) ;;
+package)
+  # mingw-w64 for the Windows cross-build, wine for its smoke start, xz and
+  # zip for the archives, desktop-file-utils to validate .desktop files,
+  # and the session the smoke tests run in
+  want+=(gcc-mingw-w64-x86-64 wine64 xz-utils zip desktop-file-utils xvfb xauth) ;;
+esac
 command -v dpkg-query >/dev/null || { echo "deps: not a Debian system; install the equivalents of: ${want[*]}" >&2; exit 0; }
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}" >&2
+echo "deps (${1:-build}): installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 $sudo apt-get update -qq

@@ -179,6 +179,16 @@ func (d *Dashboard) refreshNow(id, name string) {
 
 // reloadStatuses asks for fresh statuses and redraws.
 func (d *Dashboard) reloadStatuses() {
+	d.fetchStatuses(func(err error) {
+		if err == nil {
+			d.refreshViews()
+		}
+	})
+}
+
+// fetchStatuses asks the keeper for fresh statuses off the UI goroutine,
+// keeps them, and then calls then on the UI goroutine.
+func (d *Dashboard) fetchStatuses(then func(error)) {
 	var st []keeper.ConnStatus
 	d.async(func(ctx context.Context) error {
 		var err error
@@ -187,8 +197,8 @@ func (d *Dashboard) reloadStatuses() {
 	}, func(err error) {
 		if err == nil {
 			d.statuses = st
-			d.refreshViews()
 		}
+		then(err)
 	})
 }
 

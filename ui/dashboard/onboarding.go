@@ -356,17 +356,7 @@ type doneView struct {
 }
 
 func (d *Dashboard) reloadAfterConnect(conn store.Connection) {
-	var st []keeper.ConnStatus
-	d.async(func(ctx context.Context) error {
-		var err error
-		st, err = d.b.Status(ctx)
-		return err
-	}, func(err error) {
-		if err == nil {
-			d.statuses = st
-		}
-		d.showDone(conn)
-	})
+	d.fetchStatuses(func(error) { d.showDone(conn) })
 }
 
 func (d *Dashboard) showDone(conn store.Connection) {
