@@ -125,7 +125,11 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	if who == "" {
 		who = conn.User.UserName
 	}
-	fmt.Fprintf(e.Stderr, "Connected %q: %s, division %d. Exact Keeper keeps this login alive.\n", conn.Name, who, conn.Division)
+	company := fmt.Sprintf("division %d", conn.Division)
+	if conn.DivisionName != "" {
+		company = fmt.Sprintf("%s (division %d)", conn.DivisionName, conn.Division)
+	}
+	fmt.Fprintf(e.Stderr, "Connected %q: %s, %s. Exact Keeper keeps this login alive.\n", conn.Name, who, company)
 	return nil
 }
 

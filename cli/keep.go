@@ -160,13 +160,17 @@ func cmdStatus(ctx context.Context, e *Env, args []string) error {
 	}
 	now := e.Now()
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tEXACT USER\tDIVISION\tLAST REFRESH\tLAPSES\tNEXT REFRESH")
+	fmt.Fprintln(tw, "NAME\tSTATE\tEXACT USER\tCOMPANY\tDIVISION\tLAST REFRESH\tLAPSES\tNEXT REFRESH")
 	for _, s := range list {
 		user := s.UserName
 		if s.FullName != "" {
 			user = s.FullName
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Status, user, s.Division,
+		company := s.Company
+		if company == "" {
+			company = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Status, user, company, s.Division,
 			when(s.LastRefresh, now), when(s.LapsesAt, now), when(s.NextRefresh, now))
 	}
 	return tw.Flush()

@@ -3,6 +3,7 @@ package exact
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -76,5 +77,49 @@ func TestMeUnreachable(t *testing.T) {
 	_, err := newClient(srv.URL).Me(context.Background(), testAT)
 	if err == nil || !strings.Contains(err.Error(), "could not reach Exact Online") {
 		t.Fatalf("Me on a closed port = %v, want a could-not-reach error", err)
+	}
+}
+
+func TestDivisionName(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   string
+		errHas string
+	}{
+		{"named", 200, `{"d":{"results":[{"Code":1234567,"Description":"Bakkerij De Jong"}]}}`, "Bakkerij De Jong", ""},
+		{"other division only", 200, `{"d":{"results":[{"Code":7,"Description":"Ander"}]}}`, "", "no company name for division 1234567"},
+		{"refused", 401, `{}`, "", "HTTP 401"},
+		{"forbidden", 403, `{"error":{"message":{"value":"You have no access to this division."}}}`, "", "no access to this division"},
+		{"malformed", 200, `{"d":`, "", "could not be understood"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var gotPath, gotQuery, gotAuth string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				gotPath, gotQuery, gotAuth = r.URL.Path, r.URL.RawQuery, r.Header.Get("Authorization")
+				w.WriteHeader(tt.status)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			c := &Client{BaseURL: srv.URL}
+			got, err := c.DivisionName(context.Background(), "tok-123", 1234567)
+			if gotPath != "/api/v1/1234567/system/Divisions" || !strings.Contains(gotQuery, "Code%20eq%201234567") || gotAuth != "Bearer tok-123" {
+				t.Errorf("asked %s?%s with %q", gotPath, gotQuery, gotAuth)
+			}
+			if tt.errHas == "" {
+				if err != nil || got != tt.want {
+					t.Errorf("DivisionName = %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.errHas) {
+				t.Errorf("error %v, want one containing %q", err, tt.errHas)
+			}
+			if err != nil && strings.Contains(err.Error(), "tok-123") {
+				t.Errorf("error shows the token: %v", err)
+			}
+		})
 	}
 }

@@ -29,6 +29,7 @@ type ConnStatus struct {
 	FullName     string    `json:"full_name,omitempty"`
 	Email        string    `json:"email,omitempty"`
 	Division     int       `json:"division,omitempty"`
+	Company      string    `json:"company,omitempty"` // the division's name
 	LastRefresh  time.Time `json:"last_refresh,omitempty"`
 	LapsesAt     time.Time `json:"lapses_at,omitempty"`    // LastRefresh + refresh lifetime
 	NextRefresh  time.Time `json:"next_refresh,omitempty"` // the planned keep-alive or retry

@@ -138,6 +138,13 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 	} else {
 		conn.User = store.User{ID: me.UserID, UserName: me.UserName, FullName: me.FullName, Email: me.Email}
 		conn.Division = me.CurrentDivision
+		// The company's name is only shown; without it people see the
+		// division number.
+		if name, err := client.DivisionName(ctx, tok.AccessToken, me.CurrentDivision); err == nil {
+			conn.DivisionName = name
+		} else {
+			o.Logger.Info("could not ask Exact Online for the company's name", "connection", conn.Name, "error", err)
+		}
 	}
 
 	if req.ExistingID == "" {

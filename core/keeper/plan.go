@@ -92,6 +92,7 @@ func StatusOf(c store.Connection, st store.ConnState, keepAlive time.Duration, n
 		FullName:     c.User.FullName,
 		Email:        c.User.Email,
 		Division:     c.Division,
+		Company:      c.DivisionName,
 		LastRefresh:  st.LastRefresh,
 		AccessExpiry: st.AccessExpiry,
 		FailingSince: st.FailingSince,

@@ -34,6 +34,7 @@ type Connection struct {
 	RefreshLifetime Duration  `json:"refresh_lifetime"` // default 720h
 	User            User      `json:"user"`
 	Division        int       `json:"division"`
+	DivisionName    string    `json:"division_name,omitempty"` // the company, from system/Divisions
 	Created         time.Time `json:"created"`
 }
 

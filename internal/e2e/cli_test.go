@@ -55,8 +55,8 @@ func TestConnectInBrowser(t *testing.T) {
 		t.Fatalf("config has %d connections, want 1", len(cfg.Connections))
 	}
 	c := cfg.Connections[0]
-	if c.User.FullName != "Jan de Vries" || c.Division != 1234567 {
-		t.Errorf("connection user = %+v division %d, want Jan de Vries in 1234567", c.User, c.Division)
+	if c.User.FullName != "Jan de Vries" || c.Division != 1234567 || c.DivisionName != "Bakkerij De Jong" {
+		t.Errorf("connection user = %+v division %d %q, want Jan de Vries in 1234567 Bakkerij De Jong", c.User, c.Division, c.DivisionName)
 	}
 	rt, err := w.keyring().Get(vault.RefreshTokenKey(c.ID))
 	if err != nil || rt == "" {

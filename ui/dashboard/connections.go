@@ -77,9 +77,6 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 		who = i18n.T("dash.conn.unknown-user")
 	}
 	region := strings.ToUpper(c.Region)
-	if region == "" {
-		region = c.BaseURL
-	}
 	cc := &connCard{state: widget.NewLabel(stateText(c.Status))}
 	cc.state.Importance = stateImportance(c.Status)
 	cc.state.TextStyle.Bold = true
@@ -88,11 +85,17 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	}
 	line("dash.conn.user", map[string]any{"User": who})
 	if c.Division != 0 {
-		line("dash.conn.division", map[string]any{"Division": c.Division})
+		line("dash.conn.division", map[string]any{"Company": companyOf(c.Company, c.Division)})
 	} else {
 		line("dash.conn.division-unknown", nil)
 	}
-	line("dash.conn.region", map[string]any{"Region": region})
+	if c.Region != "" {
+		line("dash.conn.region", map[string]any{"Region": region})
+	} else {
+		// A custom base URL (the demo's simulator, a test host) is not a
+		// region; say where it is.
+		line("dash.conn.host", map[string]any{"URL": c.BaseURL})
+	}
 	if c.LastRefresh.IsZero() {
 		line("dash.conn.last-refresh-never", nil)
 	} else {
@@ -253,4 +256,13 @@ func (d *Dashboard) showDialog(title string, content fyne.CanvasObject, confirm 
 func (od *openDialog) problem(text string) {
 	od.errText.SetText(text)
 	od.errText.Show()
+}
+
+// companyOf names a division for people: its company name with the number,
+// or the number alone while the name is unknown.
+func companyOf(name string, division int) string {
+	if name == "" {
+		return i18n.Tf("dash.company.number", map[string]any{"Division": division})
+	}
+	return i18n.Tf("dash.company.named", map[string]any{"Company": name, "Division": division})
 }

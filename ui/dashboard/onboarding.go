@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -364,7 +363,7 @@ func (d *Dashboard) showDone(conn store.Connection) {
 	d.done, d.waiting, d.ob, d.tabs = v, nil, nil, nil
 	division := i18n.T("dash.done.division-unknown")
 	if conn.Division != 0 {
-		division = strconv.Itoa(conn.Division)
+		division = companyOf(conn.DivisionName, conn.Division)
 	}
 	v.summary = newWrapLabel(i18n.Tf("dash.done.summary", map[string]any{"User": userOf(conn), "Division": division, "Name": conn.Name}))
 	v.next = widget.NewButtonWithIcon(i18n.T("dash.done.continue"), theme.NavigateNextIcon(), func() { d.showMain() })
