@@ -145,14 +145,7 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 // received" is mended only that way.
 func spend(ctx context.Context, o Options, v visit, secret, rt string, best exact.Token) visit {
 	conn, name := v.conn, v.conn.Name
-	client := exact.Client{
-		BaseURL:      conn.BaseURL,
-		ClientID:     conn.ClientID,
-		ClientSecret: secret,
-		RedirectURI:  conn.RedirectURI,
-		HTTP:         o.HTTP,
-		Now:          o.Clock.Now,
-	}
+	client := o.client(conn, secret)
 	netCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), netTimeout)
 	defer cancel()
 

@@ -113,14 +113,7 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 		return store.Connection{}, err
 	}
 
-	client := exact.Client{
-		BaseURL:      conn.BaseURL,
-		ClientID:     conn.ClientID,
-		ClientSecret: secret,
-		RedirectURI:  conn.RedirectURI,
-		HTTP:         o.HTTP,
-		Now:          o.Clock.Now,
-	}
+	client := o.client(conn, secret)
 	tok, err := client.Exchange(ctx, code, verifier)
 	if err != nil {
 		return store.Connection{}, fmt.Errorf("the login could not be finished: %w", err)

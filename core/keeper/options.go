@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
 )
@@ -74,4 +75,17 @@ func (o Options) backoff(n int) time.Duration {
 		n = len(o.Backoff)
 	}
 	return o.Backoff[n-1]
+}
+
+// client talks to conn's Exact host with this process's HTTP client and
+// clock, so token times come from the same clock that plans refreshes.
+func (o Options) client(conn store.Connection, secret string) exact.Client {
+	return exact.Client{
+		BaseURL:      conn.BaseURL,
+		ClientID:     conn.ClientID,
+		ClientSecret: secret,
+		RedirectURI:  conn.RedirectURI,
+		HTTP:         o.HTTP,
+		Now:          o.Clock.Now,
+	}
 }

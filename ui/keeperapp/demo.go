@@ -15,25 +15,8 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
+	"github.com/exactkeeper/exactkeeper/ui/demo"
 )
-
-// DemoEnv names the environment variable through which the keeper hands the
-// dashboard the simulator's pre-registered app, to pre-fill onboarding.
-// Environment, not arguments: other users can read a process's command line.
-const DemoEnv = "EXACTKEEPER_DEMO_PREFILL"
-
-// Demo is the pre-fill the dashboard reads from DemoEnv.
-type Demo struct {
-	BaseURL      string `json:"base_url"`
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	RedirectURI  string `json:"redirect_uri"`
-	UserName     string `json:"user_name"`
-	Password     string `json:"password"`
-	// RefreshLifetime is the simulator's refresh-token lifetime, so the
-	// demo connection's lapse (and its warnings) come within minutes.
-	RefreshLifetime string `json:"refresh_lifetime"`
-}
 
 // The demo's story, within minutes of connecting: refreshes every 30 s
 // while tokens are asked for; at 3 min the warning that the login lapses in
@@ -105,11 +88,10 @@ func StartDemo(ctx context.Context, v vault.Vault) (dir string, env []string, er
 		return "", nil, err
 	}
 	app, user := cfg.Apps[0], cfg.Users[0]
-	d, _ := json.Marshal(Demo{BaseURL: simURL, ClientID: app.ClientID, ClientSecret: app.ClientSecret,
-		RedirectURI: redirect, UserName: user.UserName, Password: user.Password,
-		RefreshLifetime: demoRefreshIdle.String()})
+	p := demo.Prefill{BaseURL: simURL, ClientID: app.ClientID, ClientSecret: app.ClientSecret,
+		RedirectURI: redirect, UserName: user.UserName, Password: user.Password, RefreshLifetime: demoRefreshIdle}
 	go breakChainLater(ctx, simURL)
-	return dir, []string{DemoEnv + "=" + string(d)}, nil
+	return dir, []string{p.EnvEntry()}, nil
 }
 
 // breakChainLater waits for the first refresh of the demo connection, then
