@@ -26,6 +26,11 @@ const (
 	// Transient: network errors, timeouts, 5xx and anything unrecognised;
 	// retry later and never drop the stored refresh token.
 	Transient
+	// WrongSecret: Exact refused the app's credentials (invalid_client
+	// without "not found"): the client secret is wrong or was renewed in
+	// the App Center. The refresh token may still be good, so it is kept;
+	// retrying cannot help until the owner enters the secret again.
+	WrongSecret
 )
 
 // Token is one access token with the refresh token issued alongside it.

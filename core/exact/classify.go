@@ -19,6 +19,8 @@ func (o Outcome) String() string {
 		return "rate-limited"
 	case Transient:
 		return "transient"
+	case WrongSecret:
+		return "wrong-secret"
 	}
 	return fmt.Sprintf("outcome(%d)", int(o))
 }
@@ -86,8 +88,10 @@ func classify(status int, reasonHeader string, body []byte, a answer) Outcome {
 	case strings.Contains(desc, "old refresh token used"),
 		code == "invalid_grant",
 		code == "invalid_request" && strings.Contains(desc, "refresh token expired"),
-		isUnknownClient(code, desc, body):
+		isUnknownClient(desc, body):
 		return NeedsReconnect
+	case code == "invalid_client":
+		return WrongSecret
 	case strings.Contains(words, "rate limit"), strings.Contains(desc, "rate limit"),
 		strings.Contains(words, "too many"), strings.Contains(desc, "too many"):
 		return RateLimited
@@ -97,11 +101,9 @@ func classify(status int, reasonHeader string, body []byte, a answer) Outcome {
 
 // isUnknownClient recognises an app registration the host does not know:
 // usually the wrong region, so the connection must be set up again. The
-// message is searched in the raw body too, as it may come outside JSON.
-func isUnknownClient(code, desc string, body []byte) bool {
-	if code == "invalid_client" {
-		return true
-	}
+// message is searched in the raw body too, as it may come outside JSON. A
+// bare invalid_client is not this: it means a wrong client secret.
+func isUnknownClient(desc string, body []byte) bool {
 	if strings.Contains(desc, "client with identifier") && strings.Contains(desc, "not found") {
 		return true
 	}

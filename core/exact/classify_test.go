@@ -32,7 +32,11 @@ func TestClassify(t *testing.T) {
 		{"refresh token expired", 400, "", bodyExpired, NeedsReconnect},
 		{"invalid_grant without description", 400, "", `{"error":"invalid_grant"}`, NeedsReconnect},
 		{"invalid_grant with description", 400, "", `{"error":"invalid_grant","error_description":"The provided grant is invalid"}`, NeedsReconnect},
-		{"invalid_client", 401, "", `{"error":"invalid_client"}`, NeedsReconnect},
+		// A bare invalid_client is a wrong client secret: the refresh token
+		// may be fine, so it must not be classed as a lost login.
+		{"invalid_client", 401, "", `{"error":"invalid_client"}`, WrongSecret},
+		{"invalid_client 400 with text", 400, "", `{"error":"invalid_client","error_description":"Invalid client credentials"}`, WrongSecret},
+		{"invalid_client but client not found", 400, "", `{"error":"invalid_client","error_description":"Client with identifier 'x' not found"}`, NeedsReconnect},
 		{"client not found in JSON", 400, "", bodyUnknownID, NeedsReconnect},
 		{"client not found as plain text", 400, "", "Client with identifier 'abc' not found", NeedsReconnect},
 		{"error in a 200 answer", 200, "", `{"error":"invalid_grant"}`, NeedsReconnect},

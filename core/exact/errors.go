@@ -40,12 +40,14 @@ func (e *Error) Error() string {
 			return "There is no refresh token for this connection; log in again (reconnect)"
 		case strings.Contains(desc, "old refresh token"):
 			return "Exact Online says this refresh token was already used; the chain is broken, log in again (reconnect)"
-		case strings.EqualFold(e.Code, "invalid_client") || strings.Contains(desc, "client with identifier"):
+		case strings.Contains(desc, "client with identifier"):
 			return "Exact Online does not know this app registration on this host" + said + "; check the region and client ID, then set up the connection again"
 		case strings.Contains(desc, "expired"):
 			return "Exact Online says the refresh token has expired" + said + "; log in again (reconnect)"
 		}
 		return "Exact Online no longer accepts this login" + said + "; log in again (reconnect)"
+	case WrongSecret:
+		return "Exact Online refused the app's client secret" + said + "; the secret is wrong or was renewed in the App Center: enter it again (the login itself is kept)"
 	case TooEarly:
 		return "Exact Online refused: the access token has not expired yet (too early to refresh); keep using it until its last moments"
 	case RateLimited:

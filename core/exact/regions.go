@@ -74,3 +74,18 @@ func (t Token) Lifetime() time.Duration { return t.Expiry.Sub(t.IssuedAt) }
 func (t Token) RefreshAllowedAt() time.Time {
 	return t.Expiry.Add(-RefreshWindow(t.Lifetime()))
 }
+
+// AppCenterURL is the App Center of a region's country, where an owner
+// registers an app through "Register and manage API keys". Exact's App
+// Center names the United Kingdom "gb".
+func AppCenterURL(region string) string {
+	code := strings.ToLower(strings.TrimSpace(region))
+	switch code {
+	case "uk":
+		code = "gb"
+	case "nl", "be", "de", "fr", "es", "us":
+	default:
+		code = "nl"
+	}
+	return "https://apps.exactonline.com/" + code + "/"
+}

@@ -213,6 +213,8 @@ func decodeError(resp *http.Response) error {
 		re.kind = keeper.ErrUnknown
 	case kindNoConnections:
 		re.kind = keeper.ErrNoConnections
+	case kindWrongSecret:
+		re.kind = keeper.ErrWrongSecret
 	}
 	return re
 }

@@ -42,6 +42,7 @@ const (
 	kindNeedsReconnect = "needs_reconnect"
 	kindUnknown        = "unknown"
 	kindNoConnections  = "no_connections"
+	kindWrongSecret    = "wrong_secret"
 	kindOther          = "other"
 )
 
@@ -242,6 +243,8 @@ func writeError(w http.ResponseWriter, err error) {
 		kind, code = kindUnknown, http.StatusNotFound
 	case errors.Is(err, keeper.ErrNoConnections):
 		kind, code = kindNoConnections, http.StatusNotFound
+	case errors.Is(err, keeper.ErrWrongSecret):
+		kind, code = kindWrongSecret, http.StatusConflict
 	}
 	writeJSON(w, code, wireError{Error: err.Error(), Kind: kind})
 }

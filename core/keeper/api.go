@@ -16,6 +16,16 @@ const (
 	StatusFailing        = "failing"         // transient failures, retrying
 	StatusNeedsReconnect = "needs-reconnect" // only a browser login helps
 	StatusNew            = "new"             // connected, never refreshed by the keeper yet
+	// StatusNeedsAttention: the chain is kept, but something only the
+	// owner can mend stops it; ConnState.Attention says what.
+	StatusNeedsAttention = "needs-attention"
+)
+
+// What a connection that needs attention needs.
+const (
+	// AttentionSecret: Exact refused the client secret. The refresh token
+	// is kept; no attempt is made until the secret is entered again.
+	AttentionSecret = "client-secret"
 )
 
 // ConnStatus is what status screens show of one connection. No secrets.
@@ -65,6 +75,9 @@ var (
 	ErrNeedsReconnect = errors.New("needs reconnect: log in to Exact Online again")
 	ErrUnknown        = errors.New("no such connection")
 	ErrNoConnections  = errors.New("no connections yet: run 'exactkeeperctl connect' first")
+	// ErrWrongSecret: Exact refused the client secret; enter it again
+	// (exactkeeperctl secret, or the dashboard). The login is kept.
+	ErrWrongSecret = errors.New("the client secret was refused by Exact Online")
 )
 
 // Clock is the keeper's view of time; tests inject a fake.

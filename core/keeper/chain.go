@@ -87,6 +87,10 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 		v.err = needsReconnect(name, v.st.LastError)
 		return v
 	}
+	if v.st.Attention == AttentionSecret {
+		v.err = wrongSecret(name)
+		return v
+	}
 	now := o.Clock.Now()
 	cached := loadAccess(o, conn)
 	if known(cached) && (!known(v.access) || cached.IssuedAt.After(v.access.IssuedAt)) {
@@ -185,6 +189,12 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 	case exact.NeedsReconnect:
 		after = failedState(v.st, now, StatusNeedsReconnect, text, time.Time{}, true)
 		v.err = needsReconnect(name, text)
+	case exact.WrongSecret:
+		// Every further try would be one more error in Exact's budget,
+		// so none is made until the owner enters the secret again.
+		after = failedState(v.st, now, StatusNeedsAttention, text, time.Time{}, true)
+		after.Attention = AttentionSecret
+		v.err = wrongSecret(name)
 	case exact.TooEarly:
 		// Somebody holds a newer access token than we know of: wait until
 		// ours has surely expired, never retry at once.
@@ -279,7 +289,7 @@ func okState(st store.ConnState, tok exact.Token) store.ConnState {
 	}
 	st.Status = StatusOK
 	st.AccessExpiry = tok.Expiry
-	st.FailingSince, st.Failures, st.NextAttempt, st.LastError = time.Time{}, 0, time.Time{}, ""
+	st.FailingSince, st.Failures, st.NextAttempt, st.LastError, st.Attention = time.Time{}, 0, time.Time{}, "", ""
 	return st
 }
 

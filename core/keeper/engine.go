@@ -246,6 +246,9 @@ func (e *engine) serve(c *chain, r request) {
 	case c.st.Status == StatusNeedsReconnect:
 		r.reply <- reply{err: needsReconnect(c.conn.Name, c.st.LastError)}
 		return
+	case c.st.Attention == AttentionSecret:
+		r.reply <- reply{err: wrongSecret(c.conn.Name)}
+		return
 	case c.busy:
 		c.waiters = append(c.waiters, r)
 		return
@@ -368,6 +371,11 @@ func stateMessage(c *chain, old string) string {
 		return fmt.Sprintf("%s is failing: %s", c.conn.Name, c.st.LastError)
 	case StatusNeedsReconnect:
 		return needsReconnect(c.conn.Name, c.st.LastError).Error()
+	case StatusNeedsAttention:
+		if c.st.Attention == AttentionSecret {
+			return wrongSecret(c.conn.Name).Error()
+		}
+		return fmt.Sprintf("%s needs attention: %s", c.conn.Name, c.st.LastError)
 	}
 	return fmt.Sprintf("%s is connected and waits for its first refresh", c.conn.Name)
 }
@@ -450,7 +458,10 @@ func (e *engine) reload() error {
 			continue
 		}
 		c.conn = conn
-		if hasFresh && fresh.LastRefresh.After(c.st.LastRefresh) {
+		// A chain waiting for its client secret also takes the state of
+		// whoever entered it (SetClientSecret clears Attention).
+		mended := c.st.Attention != "" && fresh.Attention == ""
+		if hasFresh && (fresh.LastRefresh.After(c.st.LastRefresh) || mended) {
 			old := statusOf(c.st)
 			// The chain moved on elsewhere; our access token and any
 			// unsaved refresh token belong to its past.

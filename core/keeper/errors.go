@@ -34,6 +34,11 @@ func needsReconnect(name, why string) error {
 	return sentence(ErrNeedsReconnect, "%s needs reconnecting: %s", name, why)
 }
 
+// wrongSecret is the error of a chain whose client secret Exact refused.
+func wrongSecret(name string) error {
+	return sentence(ErrWrongSecret, "%s: Exact Online refused the app's client secret (it is wrong, or was renewed in the App Center); enter it again with 'exactkeeperctl secret %q --client-secret-stdin' or in the dashboard. The login itself is kept", name, name)
+}
+
 // lookup finds a connection by ID or by case-insensitive name; an empty
 // nameOrID picks the only connection there is.
 func lookup(cfg store.Config, nameOrID string) (store.Connection, error) {
@@ -103,7 +108,7 @@ func failureText(err error) string {
 		said = fmt.Sprintf(": %q", e.Description)
 	}
 	switch e.Outcome {
-	case exact.NeedsReconnect:
+	case exact.NeedsReconnect, exact.WrongSecret:
 		return e.Error()
 	case exact.TooEarly:
 		return "Exact Online said it was too early to refresh"

@@ -75,6 +75,10 @@ type ConnectRequest struct {
 	ClientSecret    string
 	RedirectURI     string
 	RefreshLifetime time.Duration // 0: 720h
+	// ForceLogin makes Exact show its login page even when the browser is
+	// still logged in, so the owner can log in as a different Exact user.
+	// Every reconnect sets it.
+	ForceLogin bool
 }
 
 // Reconnecting returns r as a reconnection of old: it keeps old's settings
@@ -82,6 +86,7 @@ type ConnectRequest struct {
 // The client secret is not filled here; Complete takes it from the vault.
 func (r ConnectRequest) Reconnecting(old store.Connection) ConnectRequest {
 	r.ExistingID = old.ID
+	r.ForceLogin = true
 	r.Name = cmp.Or(r.Name, old.Name)
 	if r.Region == "" && r.BaseURL == "" {
 		r.Region, r.BaseURL = old.Region, old.BaseURL

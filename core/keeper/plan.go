@@ -25,6 +25,9 @@ func Plan(st store.ConnState, now time.Time, keepAlive, refreshLifetime time.Dur
 	if st.Status == StatusNeedsReconnect {
 		return Decision{Reason: "needs reconnecting: no attempts until the user logs in again"}
 	}
+	if st.Attention == AttentionSecret {
+		return Decision{Reason: "the client secret was refused: no attempts until the owner enters it again"}
+	}
 	var at time.Time
 	reason := "never refreshed by the keeper"
 	if !st.LastRefresh.IsZero() {

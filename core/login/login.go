@@ -145,7 +145,11 @@ type Session struct {
 	timer   *time.Timer
 	stopCtx func() bool
 
+	relay bool
+
 	mu      sync.Mutex
+	final   *final        // how the exchange ended, once Finish was called
+	finalCh chan struct{} // closed by Finish
 	settled bool
 	res     Result
 	err     error

@@ -74,3 +74,9 @@ func renderPage(language string, o outcome, said string) []byte {
 	}{language, t.Title, t.Body, saidLabel[language], said, o == outcomeOK})
 	return b.Bytes()
 }
+
+// final is the outcome of the code exchange, as Finish reported it.
+type final struct {
+	who string
+	err error
+}

@@ -86,6 +86,9 @@ type ConnState struct {
 	Failures     int       `json:"failures,omitempty"`
 	NextAttempt  time.Time `json:"next_attempt,omitempty"`
 	LastError    string    `json:"last_error,omitempty"`
+	// Attention names what the owner must mend when Status is
+	// "needs-attention" (see keeper.Attention*); empty otherwise.
+	Attention string `json:"attention,omitempty"`
 }
 
 // Defaults.
