@@ -12,8 +12,9 @@ import (
 // Chromium when no browser is installed.
 //
 // The flags keep chromium quiet on a closed network and let it accept the
-// self-signed certificate of an https loopback listener.
-func Browser(t testing.TB) context.Context {
+// self-signed certificate of an https loopback listener. extraFlags come
+// after them, so a test can add flags (or override one of these).
+func Browser(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	exe := Chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -29,6 +30,7 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("ignore-certificate-errors", true),
 	)
+	opts = append(opts, extraFlags...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// Cleanups run last-in first-out, so the browser is gone before
