@@ -54,6 +54,15 @@ func runChild(role string, s *Store) int {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		unlock()
 		return childOK
+	case "crash-before-rename": // write config.json, stop before the rename
+		testHookBeforeRename = func(tmp string) error {
+			fmt.Println("written", tmp)
+			_, _ = io.Copy(io.Discard, os.Stdin) // until the parent kills it
+			return errors.New("the parent closed stdin instead of killing this child")
+		}
+		err := s.UpdateConfig(func(c *Config) error { c.Settings.Language = "new"; return nil })
+		fmt.Println(err)
+		return childFail
 	case "try": // try the lock briefly
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()

@@ -1,11 +1,9 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,15 +29,23 @@ const fileLockWait = 30 * time.Second
 var ErrNewerVersion = errors.New("written by a newer Exact Keeper")
 
 // CorruptError means config.json or state.json cannot be read as what it
-// should be. Update* refuse to write over such a file, so nothing in it is
-// lost while the user decides what to do.
+// should be. UpdateConfig refuses to write over such a config.json, so
+// nothing in it is lost while the user decides what to do; a damaged
+// state.json is set aside and recovered from instead (see Store.Notify).
 type CorruptError struct {
 	Path string // the damaged file
 	Err  error  // what is wrong with it
+	// Good is the copy of the file from its last successful save, when there
+	// is one the user can go back to; empty otherwise.
+	Good string
 }
 
 // Error names the file, what is wrong and what to do.
 func (e *CorruptError) Error() string {
+	if e.Good != "" {
+		return fmt.Sprintf("%s is damaged (%s): replace it with %s, the copy from its last good save, or move it away to start over; your secrets in the keychain are untouched",
+			e.Path, describeJSONError(e.Err), e.Good)
+	}
 	return fmt.Sprintf("%s is damaged (%s): move it away to start over; your secrets in the keychain are untouched",
 		e.Path, describeJSONError(e.Err))
 }
@@ -108,7 +114,19 @@ func DefaultDir() (string, error) {
 
 // Store reads and writes config.json and state.json in Dir. It holds no
 // state of its own; several Stores, goroutines and processes may share Dir.
-type Store struct{ Dir string }
+// Set the fields before the Store is used; a Store{Dir: d} works as it is.
+type Store struct {
+	Dir string
+
+	// Notify hears about each damaged state.json this Store set aside and
+	// recovered from (see UpdateState), once per recovery: the process that
+	// did the repair is told, others simply read the repaired file. It runs
+	// under the state file's lock, so it must return quickly and must not
+	// call the Store. nil logs the notice with log/slog's default logger.
+	Notify func(Notice)
+
+	now func() time.Time // names of set-aside files; nil is time.Now
+}
 
 // Open creates Dir (0700) if needed and makes an existing one private.
 func Open(dir string) (*Store, error) {
@@ -136,16 +154,24 @@ func Open(dir string) (*Store, error) {
 
 // LoadConfig reads config.json. A missing file is an empty Config: no
 // connections, and zero Settings (use the Settings …Or methods for defaults).
+// A damaged file gives a *CorruptError, which names config.json.good when
+// there is a copy from the last successful save to go back to.
 func (s *Store) LoadConfig() (Config, error) {
-	return load[Config](s, configFile, ConfigVersion)
+	c, _, err := load[Config](s, configFile, ConfigVersion)
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		ce.Good = goodCopy[Config](s, configFile, ConfigVersion)
+	}
+	return c, err
 }
 
 // UpdateConfig runs fn on the current config under the cross-process lock and
 // writes the result atomically when fn returns nil; fn's error is returned as
 // is and nothing is written. A damaged or newer file is never overwritten.
-// fn must not call UpdateConfig itself.
+// After each write config.json.good holds the same content. fn must not call
+// UpdateConfig itself.
 func (s *Store) UpdateConfig(fn func(*Config) error) error {
-	return update(s, configFile, ConfigVersion, func(c *Config) error {
+	return update(s, configFile, ConfigVersion, false, func(c *Config) error {
 		if err := fn(c); err != nil {
 			return err
 		}
@@ -154,119 +180,33 @@ func (s *Store) UpdateConfig(fn func(*Config) error) error {
 	})
 }
 
-// LoadState reads state.json; missing is empty.
+// LoadState reads state.json; missing is empty. When state.json is damaged
+// it returns state.json.good, the copy from the last successful save, and
+// leaves the repair to the next UpdateState; without a usable copy it gives
+// the *CorruptError.
 func (s *Store) LoadState() (State, error) {
-	return load[State](s, stateFile, StateVersion)
+	st, _, err := load[State](s, stateFile, StateVersion)
+	var ce *CorruptError
+	if errors.As(err, &ce) {
+		if good, found, gerr := load[State](s, stateFile+goodSuffix, StateVersion); found && gerr == nil {
+			return good, nil
+		}
+	}
+	return st, err
 }
 
-// UpdateState is UpdateConfig for state.json.
+// UpdateState is UpdateConfig for state.json, except that a damaged
+// state.json does not stop it: the keeper's record of refreshes, backoffs
+// and reminders must go on. The damaged file is kept aside as
+// state.json.damaged-<time>, state.json goes back to state.json.good (or, if
+// there is no usable copy, starts empty), Notify hears of it once, and fn
+// runs on the recovered state.
 func (s *Store) UpdateState(fn func(*State) error) error {
-	return update(s, stateFile, StateVersion, func(st *State) error {
+	return update(s, stateFile, StateVersion, true, func(st *State) error {
 		if err := fn(st); err != nil {
 			return err
 		}
 		st.Version = StateVersion
 		return nil
 	})
-}
-
-// load reads Dir/name, refusing files of a newer schema than version.
-func load[T any](s *Store, name string, version int) (T, error) {
-	var v T
-	path := filepath.Join(s.Dir, name)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return v, nil
-	}
-	if err != nil {
-		return v, fmt.Errorf("cannot read %s (%v): check that it belongs to you", path, err)
-	}
-	if len(data) == 0 {
-		return v, &CorruptError{Path: path, Err: errEmpty}
-	}
-	// The version first: a newer schema may not decode into T, and then the
-	// user must hear "update", not "damaged".
-	var head struct {
-		Version int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return v, &CorruptError{Path: path, Err: err}
-	}
-	if head.Version > version {
-		return v, fmt.Errorf("%s was %w (version %d); update the app", name, ErrNewerVersion, head.Version)
-	}
-	if head.Version < 0 {
-		return v, &CorruptError{Path: path, Err: fmt.Errorf("version %d is impossible", head.Version)}
-	}
-	if err := json.Unmarshal(data, &v); err != nil {
-		return v, &CorruptError{Path: path, Err: err}
-	}
-	return v, nil
-}
-
-// update is the read-modify-write of Dir/name under its file lock.
-func update[T any](s *Store, name string, version int, fn func(*T) error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), fileLockWait)
-	defer cancel()
-	unlock, err := s.lock(ctx, name+".lock", name)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-
-	// Re-read under the lock: another process may have written since the
-	// caller last looked.
-	v, err := load[T](s, name, version)
-	if err != nil {
-		return err
-	}
-	if err := fn(&v); err != nil {
-		return err
-	}
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("cannot encode %s: %w", name, err)
-	}
-	path := filepath.Join(s.Dir, name)
-	if err := writeAtomic(path, append(data, '\n')); err != nil {
-		return fmt.Errorf("cannot save %s (%v): check that the disk is not full and the folder is writable", path, err)
-	}
-	return nil
-}
-
-// writeAtomic replaces path with data so that readers, and the file after a
-// crash, see either the old or the new content, never a mix.
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*") // mode 0600
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = replaceFile(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename itself durable. Not every OS can sync a directory, and
-	// the data is already safe in the file, so this is best effort.
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return nil
 }

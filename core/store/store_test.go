@@ -24,6 +24,10 @@ func openTemp(t *testing.T) *Store {
 	return s
 }
 
+// savedFiles is what a folder holds after config.json and state.json were
+// saved: each with its last good copy, and the lock folder.
+var savedFiles = []string{"config.json", "config.json.good", "locks", "state.json", "state.json.good"}
+
 // names lists Dir, so tests can see that no temp file is left behind.
 func names(t *testing.T, dir string) []string {
 	t.Helper()
@@ -128,8 +132,18 @@ func TestWritesAreAtomicAndPrivate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := names(t, s.Dir); !slices.Equal(got, []string{"config.json", "locks", "state.json"}) {
-		t.Errorf("files in the folder: %v, want config.json, locks, state.json only", got)
+	if got := names(t, s.Dir); !slices.Equal(got, savedFiles) {
+		t.Errorf("files in the folder: %v, want %v only", got, savedFiles)
+	}
+	for _, name := range []string{"config.json", "state.json"} {
+		data, err := os.ReadFile(filepath.Join(s.Dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		good, err := os.ReadFile(filepath.Join(s.Dir, name+".good"))
+		if err != nil || !bytes.Equal(good, data) {
+			t.Errorf("%s.good = %q, %v; want the same content as %s:\n%s", name, good, err, name, data)
+		}
 	}
 	data, err := os.ReadFile(filepath.Join(s.Dir, "config.json"))
 	if err != nil {
@@ -141,7 +155,7 @@ func TestWritesAreAtomicAndPrivate(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		return
 	}
-	for _, name := range []string{"config.json", "state.json"} {
+	for _, name := range []string{"config.json", "state.json", "config.json.good", "state.json.good"} {
 		fi, err := os.Stat(filepath.Join(s.Dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -223,7 +237,13 @@ func TestCorruptFilesAreReportedAndKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			load, update := loadAndUpdate(s, tt.file)
-			for op, err := range map[string]error{"load": load(), "update": update()} {
+			errs := map[string]error{"load": load()}
+			if tt.file == "config.json" {
+				// A damaged state.json is recovered from instead; see
+				// TestDamagedStateIsSetAsideAndRecovered.
+				errs["update"] = update()
+			}
+			for op, err := range errs {
 				var ce *CorruptError
 				if !errors.As(err, &ce) || ce.Path != path {
 					t.Fatalf("%s: err = %v, want a *CorruptError for %s", op, err, path)
@@ -276,7 +296,7 @@ func TestNewerVersionIsRefused(t *testing.T) {
 		}
 		load, update := loadAndUpdate(s, file)
 		for op, err := range map[string]error{"load": load(), "update": update()} {
-			want := file + " was written by a newer Exact Keeper (version 2); update the app"
+			want := filepath.Join(s.Dir, file) + " was written by a newer Exact Keeper (file version 2; this one reads up to version 1): update Exact Keeper to go on; the file is left as it is"
 			if !errors.Is(err, ErrNewerVersion) || err.Error() != want {
 				t.Errorf("%s %s: err = %v, want %q", op, file, err, want)
 			}
@@ -372,7 +392,7 @@ func TestConcurrentUpdatesFromGoroutines(t *testing.T) {
 		t.Error(err)
 	}
 	assertCounters(t, s, workers*each)
-	if got := names(t, s.Dir); !slices.Equal(got, []string{"config.json", "locks", "state.json"}) {
+	if got := names(t, s.Dir); !slices.Equal(got, savedFiles) {
 		t.Errorf("files in the folder: %v", got)
 	}
 }

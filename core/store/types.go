@@ -1,7 +1,10 @@
 // Package store keeps Exact Keeper's non-secret configuration and state in
 // JSON files under the user's config directory: written atomically, guarded
-// by a cross-process file lock, versioned, and never overwritten when a file
-// cannot be read. Secrets live in core/vault, never here.
+// by a cross-process file lock, versioned, read only up to a size limit, and
+// each followed by a copy of its last good save (config.json.good,
+// state.json.good). A damaged config.json is never overwritten; a damaged
+// state.json is kept aside and replaced by its last good copy, so the keeper
+// goes on. Secrets live in core/vault, never here.
 package store
 
 import (

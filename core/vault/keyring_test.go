@@ -2,6 +2,7 @@ package vault
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -22,6 +23,8 @@ type fakeKeychain struct {
 	setsLeft int           // Sets that succeed before Set fails; <0 = unlimited
 	hang     chan struct{} // when not nil, every call waits until it is closed
 	echo     bool          // failing Sets echo the value in their error, as a careless keychain might
+	// failSet, when set, makes a Set of the items it picks fail, and only those.
+	failSet func(user string) bool
 }
 
 func newFake() *fakeKeychain { return &fakeKeychain{items: map[string]string{}, setsLeft: -1} }
@@ -56,7 +59,7 @@ func (f *fakeKeychain) Set(service, user, pw string) error {
 	if f.err != nil {
 		return f.err
 	}
-	if f.setsLeft == 0 {
+	if f.setsLeft == 0 || (f.failSet != nil && f.failSet(user)) {
 		if f.echo {
 			return errors.New("cannot store " + pw)
 		}
@@ -119,6 +122,7 @@ func TestKeyringSplitsLargeValues(t *testing.T) {
 		{"20000 bytes", secret(20000), 11},
 		{"multibyte runes", strings.Repeat("é€", 1500), 5}, // 7,500 bytes
 		{"looks like a header", splitPrefix + "gen=x parts=1 len=1 sha256=y", 2},
+		{"looks like a newer header", formatPrefix + "v2 gen=x", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,10 +171,18 @@ func TestKeyringSplitsLargeValues(t *testing.T) {
 }
 
 func TestChunksKeepRunesWhole(t *testing.T) {
-	s := strings.Repeat("a€", 1000) // 4,000 bytes, a 3-byte rune every 4 bytes
+	// One ASCII byte, then 3-byte runes: byte 2,000 falls inside a rune
+	// (runes start at 1, 4, …, 1999, 2002), so a plain byte split cuts one.
+	s := "a" + strings.Repeat("€", 1500) // 4,501 bytes
+	if utf8.RuneStart(s[chunkSize]) {
+		t.Fatal("the input does not put a rune across the chunk boundary")
+	}
 	cs := chunks(s, chunkSize)
 	if strings.Join(cs, "") != s {
 		t.Fatal("chunks do not join to the input")
+	}
+	if len(cs) != 3 || len(cs[0]) != 1999 {
+		t.Errorf("chunk sizes %v, want 3 chunks, the first cut back to 1,999 bytes", lens(cs))
 	}
 	for i, c := range cs {
 		if len(c) > chunkSize {
@@ -179,6 +191,127 @@ func TestChunksKeepRunesWhole(t *testing.T) {
 		if !utf8.ValidString(c) {
 			t.Errorf("chunk %d splits a rune", i)
 		}
+	}
+
+	// Stored through the vault, every part item is valid UTF-8 too.
+	f := newFake()
+	v := newKeyring("svc", time.Minute, f)
+	if err := v.Set("k", s); err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := parseHeader(f.items["k"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pk := range h.partKeys("k") {
+		if p := f.items[pk]; !utf8.ValidString(p) {
+			t.Errorf("part %s is not valid UTF-8", pk)
+		}
+	}
+	if got, err := v.Get("k"); err != nil || got != s {
+		t.Errorf("Get = %d bytes, %v; want the %d bytes set", len(got), err, len(s))
+	}
+}
+
+func TestChunksSizes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []int
+	}{
+		{"exactly one", secret(2000), []int{2000}},
+		{"exactly two", secret(4000), []int{2000, 2000}},
+		{"one over", secret(2001), []int{2000, 1}},
+		// Not UTF-8 at all (no byte starts a rune): bytes are bytes.
+		{"no rune starts", strings.Repeat("\x80", 4500), []int{2000, 2000, 500}},
+	}
+	for _, tt := range tests {
+		if got := lens(chunks(tt.in, chunkSize)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: chunk sizes %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func lens(cs []string) []int {
+	out := make([]int, len(cs))
+	for i, c := range cs {
+		out[i] = len(c)
+	}
+	return out
+}
+
+// TestKeyringOnePartFails makes exactly one part write fail, the ones after
+// it (and the header) would succeed: Set must fail and leave the old value
+// and no orphaned parts.
+func TestKeyringOnePartFails(t *testing.T) {
+	olds := map[string]string{"short old": "old-token", "split old": secret(5000)}
+	newValue := secret(6000) // parts 1, 2 and 3, then the header
+	for name, old := range olds {
+		for part := 1; part <= 3; part++ {
+			f := newFake()
+			v := newKeyring("svc", time.Minute, f)
+			if err := v.Set("k", old); err != nil {
+				t.Fatal(err)
+			}
+			before := f.keys()
+			var tried []string
+			f.failSet = func(user string) bool {
+				tried = append(tried, user)
+				return strings.HasPrefix(user, fmt.Sprintf("k#%d.", part))
+			}
+			err := v.Set("k", newValue)
+			if !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("%s, part %d failing: Set = %v, want ErrUnavailable", name, part, err)
+			}
+			f.failSet = nil
+			if slices.Contains(tried, "k") {
+				t.Errorf("%s, part %d failing: the header was written after the failed part", name, part)
+			}
+			if got, err := v.Get("k"); err != nil || got != old {
+				t.Errorf("%s, part %d failing: Get = %d bytes, %v; want the old value", name, part, len(got), err)
+			}
+			if got := f.keys(); !slices.Equal(got, before) {
+				t.Errorf("%s, part %d failing: items %v, want %v (no orphaned parts)", name, part, got, before)
+			}
+		}
+	}
+}
+
+// TestKeyringReadsVersion1Layout reads a split value exactly as the vault
+// stores it at format v1 (commit fa8c7e1), then replaces it.
+func TestKeyringReadsVersion1Layout(t *testing.T) {
+	value := strings.Repeat("0123456789", 250) + "tail" // 2,504 bytes
+	f := newFake()
+	f.items["plain"] = "old-refresh-token"
+	f.items["k"] = "exactkeeper-split/v1 gen=0a1b2c3d parts=2 len=2504 sha256=1261a729146b5df8fef19789f7edd09646a4dee6fc1d2eea7b4f72dac1e50c68"
+	f.items["k#1.0a1b2c3d"] = value[:2000]
+	f.items["k#2.0a1b2c3d"] = value[2000:]
+	v := newKeyring("svc", time.Minute, f)
+	if got, err := v.Get("plain"); err != nil || got != "old-refresh-token" {
+		t.Errorf("Get(plain) = %q, %v", got, err)
+	}
+	if got, err := v.Get("k"); err != nil || got != value {
+		t.Fatalf("Get(k) = %d bytes, %v; want the 2,504 bytes stored by v1", len(got), err)
+	}
+	if err := v.Set("k", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.keys(); !slices.Equal(got, []string{"k", "plain"}) {
+		t.Errorf("after replacing the v1 value the keychain holds %v", got)
+	}
+}
+
+func TestKeyringRefusesNewerFormat(t *testing.T) {
+	f := newFake()
+	f.items["conn/refresh_token"] = formatPrefix + "v2 parts=3 something=new"
+	v := newKeyring("svc", time.Minute, f)
+	got, err := v.Get("conn/refresh_token")
+	if !errors.Is(err, ErrNewerFormat) || got != "" {
+		t.Fatalf("Get = %q, %v; want ErrNewerFormat and no value", got, err)
+	}
+	want := "a secret in the keychain was stored by a newer Exact Keeper: conn/refresh_token; update Exact Keeper to read it"
+	if err.Error() != want {
+		t.Errorf("message %q, want %q", err, want)
 	}
 }
 
@@ -220,6 +353,11 @@ func TestKeyringDetectsDamage(t *testing.T) {
 	}{
 		{"missing part", func(f *fakeKeychain, parts []string) { delete(f.items, parts[1]) }, "part 2 of 3 is missing"},
 		{"changed part", func(f *fakeKeychain, parts []string) { f.items[parts[2]] += "x" }, "do not match"},
+		{"same-length change", func(f *fakeKeychain, parts []string) {
+			p := []byte(f.items[parts[1]])
+			p[10] ^= 0x01 // still ASCII, still the same length
+			f.items[parts[1]] = string(p)
+		}, "its parts do not match its header"},
 		{"malformed header", func(f *fakeKeychain, parts []string) { f.items["k"] = splitPrefix + "parts=two" }, "header is unreadable"},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/exactkeeper/exactkeeper/internal/testenv"
 	"github.com/zalando/go-keyring"
@@ -97,6 +98,25 @@ func TestRealKeyringLargeValue(t *testing.T) {
 	assertGone(t, service, append(parts, "big"))
 	if _, err := v.Get("big"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get after Delete: err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestRealKeyringMultibyteValue stores a value whose chunk boundary falls
+// inside a rune: the Secret Service must get and give back every part whole.
+func TestRealKeyringMultibyteValue(t *testing.T) {
+	v, service := realVault(t)
+	value := "a" + strings.Repeat("€", 1500) // byte 2,000 is inside a rune
+	if err := v.Set("runes", value); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+	for _, pk := range splitParts(t, service, "runes") {
+		p, err := keyring.Get(service, pk)
+		if err != nil || !utf8.ValidString(p) {
+			t.Errorf("part %s: %d bytes, valid UTF-8 %v, err %v", pk, len(p), utf8.ValidString(p), err)
+		}
+	}
+	if got, err := v.Get("runes"); err != nil || got != value {
+		t.Fatalf("round trip: got %d bytes, %v; want %d", len(got), err, len(value))
 	}
 }
 

@@ -19,14 +19,23 @@ import (
 // (a few hundred bytes) still fits in one item.
 const chunkSize = 2000
 
-// splitPrefix starts the header item of a split value. A short value that
-// happens to start with it is stored split as well, so reading is never
-// ambiguous.
-const splitPrefix = "exactkeeper-split/v1 "
+// splitPrefix starts the header item of a split value. formatPrefix starts
+// the header of any version of the split format, so a header written by a
+// newer Exact Keeper is recognised as such; a short value that happens to
+// start with it is stored split as well, so reading is never ambiguous.
+const (
+	formatPrefix = "exactkeeper-split/"
+	splitPrefix  = formatPrefix + "v1 "
+)
 
-// ErrDamaged means a split secret cannot be reassembled (a part is missing or
-// does not match its header).
-var ErrDamaged = errors.New("a secret in the keychain is damaged")
+var (
+	// ErrDamaged means a split secret cannot be reassembled (a part is
+	// missing or does not match its header).
+	ErrDamaged = errors.New("a secret in the keychain is damaged")
+	// ErrNewerFormat means a secret was stored by a newer Exact Keeper in a
+	// form this one cannot read; it is left as it is.
+	ErrNewerFormat = errors.New("a secret in the keychain was stored by a newer Exact Keeper")
+)
 
 // header describes a split value. Parts live under partKey(key, gen, 1..n);
 // gen is fresh for every write, so writing new parts never touches the parts
@@ -113,6 +122,9 @@ func (v *keyringVault) get(key string) (string, error) {
 	}
 	h, isHeader, err := parseHeader(raw)
 	if !isHeader {
+		if strings.HasPrefix(raw, formatPrefix) {
+			return "", fmt.Errorf("%w: %s; update Exact Keeper to read it", ErrNewerFormat, key)
+		}
 		return raw, nil
 	}
 	if err != nil {
@@ -160,7 +172,7 @@ func (v *keyringVault) set(key, value string) error {
 	if err != nil {
 		return err
 	}
-	if len(value) <= chunkSize && !strings.HasPrefix(value, splitPrefix) {
+	if len(value) <= chunkSize && !strings.HasPrefix(value, formatPrefix) {
 		if err := v.setItem(key, value, value); err != nil {
 			return err
 		}
