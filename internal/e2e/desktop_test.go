@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -271,6 +272,41 @@ func screenshot(t *testing.T, name string) {
 	t.Logf("screenshot: %s", p)
 }
 
+// screenshotAt saves the top-left w×h of the screen with the window named
+// title resized to fill it, so pictures for the docs have one size whatever
+// the window's default. There is no window manager: xdotool asks the X
+// server, once the window has settled (Fyne sizes it again when its
+// content is first set). Without xdotool the window keeps its size.
+func screenshotAt(t *testing.T, name, title string, w, h int) {
+	t.Helper()
+	screenshot(t, name)
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Logf("xdotool is not installed: the window keeps its own size in %s", name)
+	} else {
+		out, err := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^"+title+"$").Output()
+		ids := strings.Fields(string(out))
+		if err != nil || len(ids) == 0 {
+			t.Fatalf("no visible window named %q: %v\n%s", title, err, windowNames(t))
+		}
+		for _, id := range ids {
+			for _, args := range [][]string{{"windowmove", "--sync", id, "0", "0"}, {"windowsize", "--sync", id, strconv.Itoa(w), strconv.Itoa(h)}} {
+				if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+					t.Fatalf("xdotool %v: %v: %s", args, err, out)
+				}
+			}
+		}
+		screenshot(t, name)
+	}
+	dir := os.Getenv("EXACTKEEPER_SCREENSHOTS")
+	if dir == "" {
+		return // screenshot wrote to a temporary folder: nobody looks
+	}
+	p := filepath.Join(dir, name+".png")
+	if out, err := exec.Command("convert", p, "-crop", fmt.Sprintf("%dx%d+0+0", w, h), "+repage", p).CombinedOutput(); err != nil {
+		t.Fatalf("cropping %s: %v: %s", p, err, out)
+	}
+}
+
 // notifications returns the summaries and bodies dunst has shown.
 func notifications(t *testing.T) string {
 	out, err := exec.Command("dunstctl", "history").Output()
@@ -384,6 +420,27 @@ func TestDesktopDashboard(t *testing.T) {
 			// The CLI asks the running app for a token: one refresher.
 			if tok := w.token(); !w.me(tok.AccessToken) {
 				t.Errorf("token served by the app was refused")
+			}
+		})
+	}
+}
+
+// TestDesktopOnboardingRelay: on a first start without connections the
+// window opens by itself on the onboarding, whose default way back is the
+// relay page; screenshots in Dutch and English for the docs.
+func TestDesktopOnboardingRelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the cgo app")
+	}
+	for _, lang := range []string{"nl_NL.UTF-8", "en_US.UTF-8"} {
+		t.Run(lang[:2], func(t *testing.T) {
+			d := startDesktop(t, lang, t.TempDir())
+			until(t, 60*time.Second, "the onboarding window", func() bool {
+				return strings.Contains(windowNames(t), "\"Exact Keeper\"")
+			})
+			screenshotAt(t, "onboarding-relay-"+lang[:2], "Exact Keeper", 1280, 720)
+			if d.exited() {
+				t.Fatalf("exactkeeper exited: %s", d.stderr)
 			}
 		})
 	}

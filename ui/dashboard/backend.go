@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/exactkeeper/exactkeeper/core/keeper"
@@ -26,6 +27,11 @@ type Backend interface {
 	// req.ExistingID (a reconnect), in which case fields left empty keep
 	// the stored values, the client secret included.
 	Connect(ctx context.Context, req keeper.ConnectRequest) (Login, error)
+	// SetClientSecret replaces a connection's client secret after Exact
+	// refused the old one, keeping its login, and has the keeper try it at
+	// once: the result is that refresh's. ErrSecretNotTried means it was
+	// saved but no keeper runs to try it.
+	SetClientSecret(ctx context.Context, id, secret string) error
 
 	// Delegations lists the delegation records.
 	Delegations(ctx context.Context) ([]store.Delegation, error)
@@ -57,6 +63,9 @@ type Login interface {
 	// Loopback reports whether this PC listens for the browser's answer;
 	// otherwise only Paste can finish the login.
 	Loopback() bool
+	// Relay reports whether the answer comes through a relay page, with
+	// pasting the address accepted at the same time (whichever is first).
+	Relay() bool
 	// Wait returns the saved connection once the login finished and the
 	// keeper took it over, or why it failed.
 	Wait(ctx context.Context) (store.Connection, error)
@@ -66,3 +75,7 @@ type Login interface {
 	// Cancel ends the login; nothing is changed.
 	Cancel()
 }
+
+// ErrSecretNotTried: SetClientSecret saved the secret, but no keeper runs to
+// try it; the keeper tries it when it starts.
+var ErrSecretNotTried = errors.New("the client secret is saved; Exact Keeper is not running, so it was not tried yet")

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 )
 
 // TestScreenshots writes the onboarding and the connections view in both
@@ -21,12 +23,30 @@ func TestScreenshots(t *testing.T) {
 		f.settings.Language = l
 		h := start(t, f, Options{})
 		shoot(t, h.d.win, filepath.Join(dir, "onboarding-"+l+".png"))
+		// The whole form at once, for reading it through.
+		h.d.win.Resize(fyne.NewSize(900, h.d.win.Content().(*container.Scroll).Content.MinSize().Height+40))
+		if err := Capture(h.d.win, filepath.Join(dir, "onboarding-full-"+l+".png")); err != nil {
+			t.Fatal(err)
+		}
+		fill(h.d.ob, validForm())
+		test.Tap(h.d.ob.connect)
+		h.settle()
+		shoot(t, h.d.win, filepath.Join(dir, "waiting-relay-"+l+".png"))
 
 		f = newFake()
 		f.settings.Language = l
 		f.statuses = connFixture()
 		h = start(t, f, Options{})
 		shoot(t, h.d.win, filepath.Join(dir, "connections-"+l+".png"))
+		test.Tap(h.d.conns.cards["secret"].secret)
+		shoot(t, h.d.win, filepath.Join(dir, "secret-dialog-"+l+".png"))
+
+		// The card of a connection whose client secret Exact refused.
+		f = newFake()
+		f.settings.Language = l
+		f.statuses = connFixture()[len(connFixture())-1:]
+		h = start(t, f, Options{})
+		shoot(t, h.d.win, filepath.Join(dir, "connection-secret-"+l+".png"))
 	}
 }
 

@@ -2,14 +2,17 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
@@ -28,6 +31,7 @@ type connCard struct {
 	lines     []*widget.Label
 	lapse     *widget.Label
 	problem   *widget.Label
+	secret    *widget.Button // enter the client secret again; hidden unless Exact refused it
 	reconnect *widget.Button
 	refresh   *widget.Button
 	remove    *widget.Button
@@ -101,7 +105,7 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	} else {
 		line("dash.conn.last-refresh", map[string]any{"When": formatTime(c.LastRefresh)})
 	}
-	if !c.NextRefresh.IsZero() && c.Status != keeper.StatusNeedsReconnect {
+	if !c.NextRefresh.IsZero() && c.Status != keeper.StatusNeedsReconnect && c.Status != keeper.StatusNeedsAttention {
 		line("dash.conn.next-refresh", map[string]any{"When": formatTime(c.NextRefresh)})
 	}
 	cc.lapse = widget.NewLabel("")
@@ -116,6 +120,10 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	switch {
 	case c.Status == keeper.StatusNeedsReconnect:
 		cc.problem.SetText(i18n.T("dash.conn.needs-reconnect-help"))
+	case needsSecret(c):
+		cc.problem.SetText(i18n.T("dash.conn.secret-help"))
+	case c.Status == keeper.StatusNeedsAttention:
+		cc.problem.SetText(i18n.Tf("dash.conn.attention-help", map[string]any{"Error": c.LastError}))
 	case c.Status == keeper.StatusFailing && c.LastError != "":
 		cc.problem.SetText(i18n.Tf("dash.conn.failing-help", map[string]any{"Since": formatTime(c.FailingSince), "Error": c.LastError}))
 	default:
@@ -124,14 +132,17 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	cc.problem.Importance = widget.DangerImportance
 
 	id, name := c.ID, c.Name
+	cc.secret = widget.NewButtonWithIcon(i18n.T("dash.conn.secret"), theme.AccountIcon(), func() { d.askSecret(id, name) })
+	cc.secret.Importance = widget.HighImportance
+	showIf(cc.secret, needsSecret(c))
 	cc.reconnect = widget.NewButtonWithIcon(i18n.T("dash.conn.reconnect"), theme.LoginIcon(), func() { d.reconnect(id) })
 	if c.Status == keeper.StatusNeedsReconnect {
 		cc.reconnect.Importance = widget.HighImportance
 	}
 	cc.refresh = widget.NewButtonWithIcon(i18n.T("dash.conn.refresh"), theme.ViewRefreshIcon(), func() { d.refreshNow(id, name) })
-	if c.Status == keeper.StatusNeedsReconnect {
-		// Only a browser login helps; a refresh would only spend Exact's
-		// error budget.
+	if c.Status == keeper.StatusNeedsReconnect || needsSecret(c) {
+		// Only a browser login or the owner's secret helps; a refresh
+		// would only spend Exact's error budget, or be refused unasked.
 		cc.refresh.Disable()
 	}
 	cc.remove = widget.NewButtonWithIcon(i18n.T("dash.conn.remove"), theme.DeleteIcon(), func() { d.confirmRemove(id, name) })
@@ -143,14 +154,22 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	}
 	body := container.NewVBox(cc.state, details, cc.lapse)
 	body.Add(cc.problem)
-	body.Add(container.NewHBox(cc.reconnect, cc.refresh, cc.remove))
+	body.Add(container.NewHBox(cc.secret, cc.reconnect, cc.refresh, cc.remove))
 	cc.card = widget.NewCard(c.Name, "", body)
 	return cc
 }
 
+// needsSecret tells whether Exact refused the connection's client secret.
+// The client secret is the only thing a connection can need attention for
+// so far; once keeper.ConnStatus carries the store's Attention, this should
+// also check that it is keeper.AttentionSecret.
+func needsSecret(c keeper.ConnStatus) bool {
+	return c.Status == keeper.StatusNeedsAttention
+}
+
 func stateText(status string) string {
 	switch status {
-	case keeper.StatusOK, keeper.StatusFailing, keeper.StatusNeedsReconnect, keeper.StatusNew:
+	case keeper.StatusOK, keeper.StatusFailing, keeper.StatusNeedsReconnect, keeper.StatusNew, keeper.StatusNeedsAttention:
 		return i18n.T("dash.state." + status)
 	}
 	return i18n.T("dash.state.unknown")
@@ -162,7 +181,7 @@ func stateImportance(status string) widget.Importance {
 		return widget.SuccessImportance
 	case keeper.StatusFailing:
 		return widget.WarningImportance
-	case keeper.StatusNeedsReconnect:
+	case keeper.StatusNeedsReconnect, keeper.StatusNeedsAttention:
 		return widget.DangerImportance
 	}
 	return widget.MediumImportance
@@ -203,6 +222,75 @@ func (d *Dashboard) fetchStatuses(then func(error)) {
 		}
 		then(err)
 	})
+}
+
+// askSecret asks for a connection's client secret again after Exact
+// refused it, and has the keeper try it at once. The login is kept, so no
+// browser is involved: the secret is typed here and nowhere else.
+func (d *Dashboard) askSecret(id, name string) {
+	region := ""
+	for _, c := range d.statuses {
+		if c.ID == id {
+			region = c.Region
+		}
+	}
+	entry := widget.NewPasswordEntry()
+	center := exact.AppCenterURL(region)
+	link := widget.NewHyperlink(strings.TrimSuffix(strings.TrimPrefix(center, "https://"), "/"), nil)
+	_ = link.SetURLFromString(center)
+	content := container.NewVBox(
+		newWrapLabel(i18n.Tf("dash.secret.text", map[string]any{"Name": name})),
+		container.NewHBox(widget.NewLabel(i18n.T("dash.ob.appcenter")), link),
+		container.New(layout.NewFormLayout(), widget.NewLabel(i18n.T("dash.ob.client-secret")), entry),
+	)
+	var od *openDialog
+	od = d.showDialog(i18n.T("dash.secret.title"), content, i18n.T("dash.secret.save"), false, func() bool {
+		secret := strings.TrimSpace(entry.Text)
+		if secret == "" {
+			od.problem(i18n.T("dash.form.err.client-secret"))
+			return false
+		}
+		od.errText.Hide()
+		od.confirm.Disable()
+		d.async(func(ctx context.Context) error { return d.b.SetClientSecret(ctx, id, secret) }, func(err error) {
+			od.confirm.Enable()
+			args := map[string]any{"Name": name}
+			switch {
+			case err == nil:
+				od.dlg.Hide()
+				d.say(i18n.Tf("dash.secret.ok", args), false)
+				d.addActivity(d.now(), i18n.Tf("dash.activity.secret", args))
+			case IsWrongSecret(err):
+				entry.SetText("")
+				od.problem(i18n.T("dash.secret.refused-again"))
+			case errors.Is(err, ErrSecretNotTried):
+				od.dlg.Hide()
+				d.say(i18n.Tf("dash.secret.saved-no-keeper", args), false)
+			case errors.Is(err, keeper.ErrNeedsReconnect):
+				// The secret was right, but the login behind it had lapsed.
+				od.dlg.Hide()
+				d.say(i18n.Tf("dash.secret.saved-reconnect", args), true)
+			default:
+				// Saving or trying failed for another reason: entering the
+				// secret again is safe, so the dialog stays.
+				od.problem(Explain(err))
+			}
+			d.reloadStatuses()
+		})
+		return false
+	})
+	od.entry = entry
+	d.win.Canvas().Focus(entry)
+}
+
+// nameOf is a connection's name, or its ID while it is unknown.
+func (d *Dashboard) nameOf(id string) string {
+	for _, c := range d.statuses {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return id
 }
 
 func (d *Dashboard) confirmRemove(id, name string) {

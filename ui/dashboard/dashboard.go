@@ -431,4 +431,5 @@ type openDialog struct {
 	confirm *widget.Button
 	dismiss *widget.Button
 	errText *widget.Label
+	entry   *widget.Entry // the entry a test types into, in dialogs that have one
 }

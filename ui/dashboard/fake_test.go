@@ -32,6 +32,8 @@ type fakeBackend struct {
 	reqs       []keeper.ConnectRequest
 	refreshed  []string
 	refreshErr error
+	secrets    [][2]string // (connection ID, secret) SetClientSecret was given
+	secretErr  error
 	removed    []string
 	renewed    map[string]store.Date
 	saved      []store.Delegation
@@ -94,11 +96,18 @@ func (f *fakeBackend) Connect(_ context.Context, req keeper.ConnectRequest) (Log
 	}
 	l := f.login
 	if l == nil {
-		l = newFakeLogin(true)
+		l = newRelayLogin()
 	}
 	l.f, l.req = f, req
 	f.login = l
 	return l, nil
+}
+
+func (f *fakeBackend) SetClientSecret(_ context.Context, id, secret string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secrets = append(f.secrets, [2]string{id, secret})
+	return f.secretErr
 }
 
 func (f *fakeBackend) Delegations(context.Context) ([]store.Delegation, error) {
@@ -160,6 +169,7 @@ type fakeLogin struct {
 	f        *fakeBackend
 	req      keeper.ConnectRequest
 	loopback bool
+	relay    bool
 	openErr  error
 	goodURL  string
 	result   chan error // the outcome Wait returns
@@ -179,6 +189,7 @@ func newFakeLogin(loopback bool) *fakeLogin {
 func (l *fakeLogin) URL() string      { return "https://start.exactonline.nl/api/oauth2/auth?client_id=x" }
 func (l *fakeLogin) OpenError() error { return l.openErr }
 func (l *fakeLogin) Loopback() bool   { return l.loopback }
+func (l *fakeLogin) Relay() bool      { return l.relay }
 
 func (l *fakeLogin) Paste(u string) error {
 	if u != l.goodURL {
@@ -214,6 +225,15 @@ func (l *fakeLogin) Wait(ctx context.Context) (store.Connection, error) {
 		FullName: l.conn.User.FullName, Division: l.conn.Division, Region: "nl"})
 	l.f.mu.Unlock()
 	return l.conn, nil
+}
+
+// newRelayLogin is a login through the relay page: a loopback listener
+// and pasting at once, as keeper.StartLogin runs it by default.
+func newRelayLogin() *fakeLogin {
+	l := newFakeLogin(true)
+	l.relay = true
+	l.goodURL = "https://exactkeeper.github.io/exactkeeper/login.html?code=c0de&state=40123.s"
+	return l
 }
 
 // fixedNow is the tests' clock: 1 March 2026, noon, local time.

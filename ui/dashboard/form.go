@@ -19,11 +19,14 @@ import (
 	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
-// Ways back from the browser, in order of comfort (design.md).
+// Ways back from the browser (design.md). Exact's App Center wants a public
+// https redirect URI, so the relay modes come first; the loopback ones are
+// kept under Advanced for registrations that accept them.
 const (
-	RedirectHTTP  = "http"  // http://127.0.0.1:PORT/callback
-	RedirectHTTPS = "https" // https://localhost:PORT/callback, one browser warning
-	RedirectPaste = "paste" // any https page of the owner's; paste the address
+	RedirectRelay    = "relay"     // login.DefaultRedirectURI, the project's relay page
+	RedirectOwnRelay = "own-relay" // a copy of the relay page (or any https page) of the owner's
+	RedirectHTTP     = "http"      // http://127.0.0.1:PORT/callback
+	RedirectHTTPS    = "https"     // https://localhost:PORT/callback, one browser warning
 )
 
 // DefaultPort is the loopback port suggested for the redirect URI.
@@ -31,9 +34,9 @@ const DefaultPort = 8765
 
 // OnboardingForm is what the owner filled in to connect.
 type OnboardingForm struct {
-	Mode         string // RedirectHTTP, RedirectHTTPS or RedirectPaste
+	Mode         string // RedirectRelay, RedirectOwnRelay, RedirectHTTP or RedirectHTTPS
 	Port         int    // loopback port; 0 is DefaultPort
-	PasteURI     string // the registered https page, for RedirectPaste
+	RelayURI     string // the owner's https page, for RedirectOwnRelay
 	Region       string // nl be de fr es uk us
 	BaseURL      string // instead of Region: the demo simulator
 	ClientID     string
@@ -57,6 +60,10 @@ type OnboardingPrefill struct {
 	RefreshLifetime time.Duration
 }
 
+// Advanced reports whether the mode is one of the loopback choices, which
+// the form keeps under Advanced.
+func (f OnboardingForm) Advanced() bool { return f.Mode == RedirectHTTP || f.Mode == RedirectHTTPS }
+
 // RedirectURI is the address to register in the App Center for this form.
 func (f OnboardingForm) RedirectURI() string {
 	port := f.Port
@@ -64,12 +71,14 @@ func (f OnboardingForm) RedirectURI() string {
 		port = DefaultPort
 	}
 	switch f.Mode {
+	case RedirectHTTP:
+		return fmt.Sprintf("http://127.0.0.1:%d/callback", port)
 	case RedirectHTTPS:
 		return fmt.Sprintf("https://localhost:%d/callback", port)
-	case RedirectPaste:
-		return strings.TrimSpace(f.PasteURI)
+	case RedirectOwnRelay:
+		return strings.TrimSpace(f.RelayURI)
 	default:
-		return fmt.Sprintf("http://127.0.0.1:%d/callback", port)
+		return login.DefaultRedirectURI
 	}
 }
 
@@ -89,17 +98,19 @@ func ValidateOnboarding(f OnboardingForm) (keeper.ConnectRequest, error) {
 		return keeper.ConnectRequest{}, &FormError{Field: field, Key: key}
 	}
 	switch f.Mode {
+	case RedirectRelay:
 	case RedirectHTTP, RedirectHTTPS:
 		if f.Port < 0 || f.Port > 65535 {
 			return bad("port", "dash.form.err.port")
 		}
-	case RedirectPaste:
-		u, err := url.Parse(strings.TrimSpace(f.PasteURI))
-		switch {
-		case strings.TrimSpace(f.PasteURI) == "":
-			return bad("paste-uri", "dash.form.err.paste-uri-missing")
-		case err != nil || u.Scheme != "https" || u.Host == "" || login.ValidateRedirectURI(f.PasteURI) != nil:
-			return bad("paste-uri", "dash.form.err.paste-uri-https")
+	case RedirectOwnRelay:
+		// A loopback address here would not be a relay: the login would
+		// wait for a page that never forwards.
+		switch uri := strings.TrimSpace(f.RelayURI); {
+		case uri == "":
+			return bad("relay-uri", "dash.form.err.relay-uri-missing")
+		case !login.IsRelay(uri):
+			return bad("relay-uri", "dash.form.err.relay-uri-https")
 		}
 	default:
 		return bad("mode", "dash.form.err.mode")
@@ -133,17 +144,22 @@ func ValidateOnboarding(f OnboardingForm) (keeper.ConnectRequest, error) {
 	return req, nil
 }
 
-// FormFromPrefill turns the demo pre-fill into a form.
+// FormFromPrefill turns the demo pre-fill into a form: the mode that gives
+// back exactly the redirect URI the simulator has registered.
 func FormFromPrefill(p OnboardingPrefill) OnboardingForm {
-	f := OnboardingForm{Mode: RedirectHTTP, Region: "nl", BaseURL: p.BaseURL, ClientID: p.ClientID,
+	f := OnboardingForm{Mode: RedirectRelay, Region: "nl", BaseURL: p.BaseURL, ClientID: p.ClientID,
 		ClientSecret: p.ClientSecret, Name: p.Name, RefreshLifetime: p.RefreshLifetime}
-	if u, err := url.Parse(p.RedirectURI); err == nil && login.IsLoopback(p.RedirectURI) {
-		f.Port, _ = strconv.Atoi(u.Port())
+	uri := strings.TrimSpace(p.RedirectURI)
+	switch u, err := url.Parse(uri); {
+	case uri == "" || uri == login.DefaultRedirectURI:
+	case err == nil && login.IsLoopback(uri):
+		f.Mode = RedirectHTTP
 		if u.Scheme == "https" {
 			f.Mode = RedirectHTTPS
 		}
-	} else if p.RedirectURI != "" {
-		f.Mode, f.PasteURI = RedirectPaste, p.RedirectURI
+		f.Port, _ = strconv.Atoi(u.Port())
+	default:
+		f.Mode, f.RelayURI = RedirectOwnRelay, uri
 	}
 	return f
 }
@@ -213,6 +229,8 @@ func Explain(err error) string {
 		return i18n.T("dash.err.no-keeper")
 	case errors.Is(err, keeper.ErrNeedsReconnect):
 		return i18n.T("dash.err.needs-reconnect")
+	case IsWrongSecret(err):
+		return i18n.T("dash.err.wrong-secret")
 	case errors.As(err, &ee) && clientRefused(ee):
 		return i18n.T("dash.err.client")
 	case errors.As(err, &ee) && ee.Code == "invalid_grant":
@@ -221,6 +239,14 @@ func Explain(err error) string {
 		return i18n.T("dash.err.network")
 	}
 	return i18n.Tf("dash.err.other", map[string]any{"Detail": err.Error()})
+}
+
+// IsWrongSecret tells whether Exact refused the client secret: from the
+// keeper (over IPC too), or straight from the code exchange of a login,
+// which has no keeper sentinel around Exact's answer.
+func IsWrongSecret(err error) bool {
+	var ee *exact.Error
+	return errors.Is(err, keeper.ErrWrongSecret) || (errors.As(err, &ee) && ee.Outcome == exact.WrongSecret)
 }
 
 // clientRefused tells whether Exact refused the app registration itself: a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
+	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
@@ -17,7 +18,7 @@ import (
 )
 
 func validForm() OnboardingForm {
-	return OnboardingForm{Mode: RedirectHTTP, Region: "nl", ClientID: "c1d2", ClientSecret: "s3cr3t", Name: "Bakkerij"}
+	return OnboardingForm{Mode: RedirectRelay, Region: "nl", ClientID: "c1d2", ClientSecret: "s3cr3t", Name: "Bakkerij"}
 }
 
 func TestValidateOnboarding(t *testing.T) {
@@ -27,16 +28,20 @@ func TestValidateOnboarding(t *testing.T) {
 		wantField string
 		wantURI   string
 	}{
-		{"http loopback", func(*OnboardingForm) {}, "", "http://127.0.0.1:8765/callback"},
+		{"relay page", func(*OnboardingForm) {}, "", login.DefaultRedirectURI},
+		{"relay page ignores a port", func(f *OnboardingForm) { f.Port = 9000 }, "", login.DefaultRedirectURI},
+		{"own relay page", func(f *OnboardingForm) { f.Mode, f.RelayURI = RedirectOwnRelay, " https://bakkerij.nl/exact " }, "", "https://bakkerij.nl/exact"},
+		{"http loopback", func(f *OnboardingForm) { f.Mode = RedirectHTTP }, "", "http://127.0.0.1:8765/callback"},
 		{"https loopback", func(f *OnboardingForm) { f.Mode = RedirectHTTPS }, "", "https://localhost:8765/callback"},
-		{"other port", func(f *OnboardingForm) { f.Port = 9000 }, "", "http://127.0.0.1:9000/callback"},
-		{"paste page", func(f *OnboardingForm) { f.Mode, f.PasteURI = RedirectPaste, " https://bakkerij.nl/exact " }, "", "https://bakkerij.nl/exact"},
-		{"demo base URL without region", func(f *OnboardingForm) { f.Region, f.BaseURL = "", "http://127.0.0.1:9999" }, "", "http://127.0.0.1:8765/callback"},
+		{"other port", func(f *OnboardingForm) { f.Mode, f.Port = RedirectHTTP, 9000 }, "", "http://127.0.0.1:9000/callback"},
+		{"demo base URL without region", func(f *OnboardingForm) { f.Region, f.BaseURL = "", "http://127.0.0.1:9999" }, "", login.DefaultRedirectURI},
 		{"no mode", func(f *OnboardingForm) { f.Mode = "" }, "mode", ""},
-		{"bad port", func(f *OnboardingForm) { f.Port = 70000 }, "port", ""},
-		{"paste without page", func(f *OnboardingForm) { f.Mode = RedirectPaste }, "paste-uri", ""},
-		{"paste with http page", func(f *OnboardingForm) { f.Mode, f.PasteURI = RedirectPaste, "http://bakkerij.nl/exact" }, "paste-uri", ""},
-		{"paste with no address", func(f *OnboardingForm) { f.Mode, f.PasteURI = RedirectPaste, "bakkerij" }, "paste-uri", ""},
+		{"the old paste mode", func(f *OnboardingForm) { f.Mode = "paste" }, "mode", ""},
+		{"bad port", func(f *OnboardingForm) { f.Mode, f.Port = RedirectHTTP, 70000 }, "port", ""},
+		{"own relay without page", func(f *OnboardingForm) { f.Mode = RedirectOwnRelay }, "relay-uri", ""},
+		{"own relay with http page", func(f *OnboardingForm) { f.Mode, f.RelayURI = RedirectOwnRelay, "http://bakkerij.nl/exact" }, "relay-uri", ""},
+		{"own relay with no address", func(f *OnboardingForm) { f.Mode, f.RelayURI = RedirectOwnRelay, "bakkerij" }, "relay-uri", ""},
+		{"own relay on this PC", func(f *OnboardingForm) { f.Mode, f.RelayURI = RedirectOwnRelay, "https://127.0.0.1:8765/callback" }, "relay-uri", ""},
 		{"no region", func(f *OnboardingForm) { f.Region = "" }, "region", ""},
 		{"unknown region", func(f *OnboardingForm) { f.Region = "xx" }, "region", ""},
 		{"no client ID", func(f *OnboardingForm) { f.ClientID = "  " }, "client-id", ""},
@@ -77,18 +82,24 @@ func TestFormFromPrefill(t *testing.T) {
 		uri      string
 		wantMode string
 		wantPort int
+		wantURI  string
 	}{
-		{"http://127.0.0.1:40123/callback", RedirectHTTP, 40123},
-		{"https://localhost:8800/callback", RedirectHTTPS, 8800},
-		{"https://bakkerij.nl/exact", RedirectPaste, 0},
+		{login.DefaultRedirectURI, RedirectRelay, 0, login.DefaultRedirectURI},
+		{"", RedirectRelay, 0, login.DefaultRedirectURI},
+		{"http://127.0.0.1:40123/callback", RedirectHTTP, 40123, "http://127.0.0.1:40123/callback"},
+		{"https://localhost:8800/callback", RedirectHTTPS, 8800, "https://localhost:8800/callback"},
+		{"https://bakkerij.nl/exact", RedirectOwnRelay, 0, "https://bakkerij.nl/exact"},
 	}
 	for _, tt := range tests {
 		f := FormFromPrefill(OnboardingPrefill{BaseURL: "http://127.0.0.1:1", ClientID: "id", ClientSecret: "s", RedirectURI: tt.uri, Name: "Demo"})
-		if f.Mode != tt.wantMode || f.Port != tt.wantPort || f.RedirectURI() != tt.uri {
-			t.Errorf("%s: form %+v gives %s", tt.uri, f, f.RedirectURI())
+		if f.Mode != tt.wantMode || f.Port != tt.wantPort || f.RedirectURI() != tt.wantURI {
+			t.Errorf("%q: form %+v gives %s", tt.uri, f, f.RedirectURI())
 		}
-		if _, err := ValidateOnboarding(f); err != nil {
-			t.Errorf("%s: the pre-filled form is not valid: %v", tt.uri, err)
+		req, err := ValidateOnboarding(f)
+		if err != nil {
+			t.Errorf("%q: the pre-filled form is not valid: %v", tt.uri, err)
+		} else if req.RedirectURI != tt.wantURI {
+			t.Errorf("%q: the request registers %q", tt.uri, req.RedirectURI)
 		}
 	}
 }
@@ -133,6 +144,8 @@ func TestExplain(t *testing.T) {
 		{"client refused", fmt.Errorf("the login could not be finished: %w", &exact.Error{Status: 400, Code: "invalid_client"}), "dash.err.client"},
 		{"wrong country", &exact.Error{Status: 400, Code: "invalid_request", Description: "Client with identifier 'x' not found"}, "dash.err.client"},
 		{"code used", &exact.Error{Status: 400, Code: "invalid_grant"}, "dash.err.code-expired"},
+		{"secret refused by the keeper", fmt.Errorf("Bakkerij: %w", keeper.ErrWrongSecret), "dash.err.wrong-secret"},
+		{"secret refused by the exchange", fmt.Errorf("x: %w", &exact.Error{Outcome: exact.WrongSecret, Status: 401, Code: "invalid_client"}), "dash.err.wrong-secret"},
 		{"network", &exact.Error{Err: io.ErrUnexpectedEOF}, "dash.err.network"},
 		{"form", &FormError{Field: "name", Key: "dash.form.err.name"}, "dash.form.err.name"},
 	}

@@ -3,6 +3,9 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"net/url"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -20,27 +23,33 @@ import (
 // onboarding is the connect form: the App Center guide, the redirect URI to
 // register, and the app's details.
 type onboarding struct {
-	form     OnboardingForm // kept when the owner goes back to fix something
-	modes    []string
-	mode     *widget.RadioGroup
-	modeHelp *widget.Label
-	pasteURI *widget.Entry
-	redirect *widget.Label
-	copy     *widget.Button
-	region   *widget.Select
-	regions  []string
-	clientID *widget.Entry
-	secret   *widget.Entry
-	name     *widget.Entry
-	problem  *widget.Label
-	connect  *widget.Button
-	back     *widget.Button
+	form      OnboardingForm // kept when the owner goes back to fix something
+	modes     []string       // the choices of mode, modeAdvanced last
+	mode      *widget.RadioGroup
+	loopbacks []string // the choices under Advanced
+	loopback  *widget.RadioGroup
+	modeHelp  *widget.Label
+	relayURI  *widget.Entry
+	redirect  *widget.Label
+	copy      *widget.Button
+	region    *widget.Select
+	regions   []string
+	appCenter *widget.Hyperlink
+	clientID  *widget.Entry
+	secret    *widget.Entry
+	name      *widget.Entry
+	problem   *widget.Label
+	connect   *widget.Button
+	back      *widget.Button
 }
+
+// modeAdvanced is the choice that shows the loopback modes.
+const modeAdvanced = "advanced"
 
 // showOnboarding shows the connect form; canGoBack offers a way back to
 // the tabs (when adding a second connection).
 func (d *Dashboard) showOnboarding(canGoBack bool) {
-	f := OnboardingForm{Mode: RedirectHTTP, Region: "nl"}
+	f := OnboardingForm{Mode: RedirectRelay, Region: "nl"}
 	if p := d.opts.Prefill; p != nil {
 		f = FormFromPrefill(*p)
 	}
@@ -48,44 +57,45 @@ func (d *Dashboard) showOnboarding(canGoBack bool) {
 }
 
 func (d *Dashboard) showForm(f OnboardingForm, canGoBack bool) {
-	ob := &onboarding{form: f, modes: []string{RedirectHTTP, RedirectHTTPS, RedirectPaste}, regions: exact.Regions()}
+	ob := &onboarding{form: f, modes: []string{RedirectRelay, RedirectOwnRelay, modeAdvanced},
+		loopbacks: []string{RedirectHTTP, RedirectHTTPS}, regions: exact.Regions()}
 	d.ob, d.waiting, d.done, d.tabs = ob, nil, nil, nil
 
-	modeLabels := make([]string, len(ob.modes))
-	for i, m := range ob.modes {
-		modeLabels[i] = i18n.T("dash.ob.mode." + m)
+	ob.mode = widget.NewRadioGroup(labelsOf("dash.ob.mode.", ob.modes), nil)
+	ob.mode.Required = true
+	ob.loopback = widget.NewRadioGroup(labelsOf("dash.ob.mode.", ob.loopbacks), nil)
+	ob.loopback.Required = true
+	ob.loopback.Horizontal = true
+	ob.loopback.SetSelected(ob.loopback.Options[0])
+	switch {
+	case f.Advanced():
+		ob.mode.SetSelected(ob.mode.Options[2])
+		ob.loopback.SetSelected(ob.loopback.Options[slices.Index(ob.loopbacks, f.Mode)])
+	case f.Mode == RedirectOwnRelay:
+		ob.mode.SetSelected(ob.mode.Options[1])
+	default:
+		ob.mode.SetSelected(ob.mode.Options[0])
 	}
 	ob.modeHelp = newWrapLabel("")
-	ob.pasteURI = widget.NewEntry()
-	ob.pasteURI.SetPlaceHolder("https://www.example.com/exact-login")
-	ob.pasteURI.SetText(f.PasteURI)
+	ob.relayURI = widget.NewEntry()
+	ob.relayURI.SetPlaceHolder("https://www.example.com/exact-login.html")
+	ob.relayURI.SetText(f.RelayURI)
 	ob.redirect = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
 	ob.redirect.Selectable = true
+	ob.redirect.Wrapping = fyne.TextWrapBreak
 	ob.copy = widget.NewButtonWithIcon(i18n.T("dash.ob.copy"), theme.ContentCopyIcon(), func() {
 		d.app.Clipboard().SetContent(ob.read().RedirectURI())
 		ob.copy.SetText(i18n.T("dash.ob.copied"))
 	})
-	ob.mode = widget.NewRadioGroup(modeLabels, nil)
-	ob.mode.Required = true
-	for i, m := range ob.modes {
-		if m == f.Mode {
-			ob.mode.SetSelected(modeLabels[i])
-		}
-	}
 
-	regionLabels := make([]string, len(ob.regions))
-	for i, r := range ob.regions {
-		regionLabels[i] = i18n.T("dash.region." + r)
-	}
-	ob.region = widget.NewSelect(regionLabels, nil)
-	for i, r := range ob.regions {
-		if r == f.Region {
-			ob.region.SetSelectedIndex(i)
-		}
+	ob.region = widget.NewSelect(labelsOf("dash.region.", ob.regions), nil)
+	if i := slices.Index(ob.regions, f.Region); i >= 0 {
+		ob.region.SetSelectedIndex(i)
 	}
 	if f.BaseURL != "" {
 		ob.region.Disable()
 	}
+	ob.appCenter = widget.NewHyperlink("", nil)
 	ob.clientID = widget.NewEntry()
 	ob.clientID.SetPlaceHolder("00000000-0000-0000-0000-000000000000")
 	ob.clientID.SetText(f.ClientID)
@@ -106,8 +116,17 @@ func (d *Dashboard) showForm(f OnboardingForm, canGoBack bool) {
 		buttons = container.NewHBox(ob.back, layout.NewSpacer(), ob.connect)
 	}
 
+	// Asides in italics: the low-importance colour is hard to read in
+	// the dark theme, and these are worth reading.
+	hint := func(key string) *widget.Label {
+		l := newWrapLabel(i18n.T(key))
+		l.TextStyle.Italic = true
+		return l
+	}
+	// The App Center is per country, so the country comes first: it picks
+	// the page the link opens.
+	country := container.New(layout.NewFormLayout(), widget.NewLabel(i18n.T("dash.ob.region")), ob.region)
 	details := container.New(layout.NewFormLayout(),
-		widget.NewLabel(i18n.T("dash.ob.region")), ob.region,
 		widget.NewLabel(i18n.T("dash.ob.client-id")), ob.clientID,
 		widget.NewLabel(i18n.T("dash.ob.client-secret")), ob.secret,
 		widget.NewLabel(i18n.T("dash.ob.name")), ob.name,
@@ -117,17 +136,23 @@ func (d *Dashboard) showForm(f OnboardingForm, canGoBack bool) {
 		newWrapLabel(i18n.T("dash.ob.intro")),
 		widget.NewSeparator(),
 		heading(i18n.T("dash.ob.step1")),
+		country,
+		container.NewHBox(widget.NewLabel(i18n.T("dash.ob.appcenter")), ob.appCenter),
 		newWrapLabel(i18n.T("dash.ob.step1-text")),
+		newWrapLabel(i18n.T("dash.ob.scopes")),
+		hint("dash.ob.scopes-hedge"),
 		widget.NewSeparator(),
 		heading(i18n.T("dash.ob.step2")),
 		ob.mode,
-		ob.modeHelp,
-		ob.pasteURI,
+		ob.loopback,
+		ob.relayURI,
 		newWrapLabel(i18n.T("dash.ob.register")),
 		container.NewBorder(nil, nil, nil, ob.copy, ob.redirect),
+		ob.modeHelp,
 		widget.NewSeparator(),
 		heading(i18n.T("dash.ob.step3")),
 		details,
+		hint("dash.ob.secret-stays"),
 	)
 	if p := d.opts.Prefill; p != nil {
 		body.Add(demoHint(p))
@@ -136,9 +161,20 @@ func (d *Dashboard) showForm(f OnboardingForm, canGoBack bool) {
 	body.Add(buttons)
 	// Hooked up last: the handlers read every field.
 	ob.mode.OnChanged = func(string) { ob.update() }
-	ob.pasteURI.OnChanged = func(string) { ob.update() }
+	ob.loopback.OnChanged = func(string) { ob.update() }
+	ob.relayURI.OnChanged = func(string) { ob.update() }
+	ob.region.OnChanged = func(string) { ob.update() }
 	ob.update()
 	d.win.SetContent(container.NewVScroll(container.NewPadded(body)))
+}
+
+// labelsOf translates prefix+key for each key.
+func labelsOf(prefix string, keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = i18n.T(prefix + k)
+	}
+	return out
 }
 
 func demoHint(p *OnboardingPrefill) *widget.Label {
@@ -150,12 +186,18 @@ func demoHint(p *OnboardingPrefill) *widget.Label {
 // read collects the form as typed.
 func (ob *onboarding) read() OnboardingForm {
 	f := ob.form
-	for i := range ob.modes {
-		if ob.mode.Options[i] == ob.mode.Selected {
-			f.Mode = ob.modes[i]
+	switch i := slices.Index(ob.mode.Options, ob.mode.Selected); {
+	case i < 0:
+		f.Mode = ""
+	case ob.modes[i] == modeAdvanced:
+		f.Mode = RedirectHTTP
+		if j := slices.Index(ob.loopback.Options, ob.loopback.Selected); j >= 0 {
+			f.Mode = ob.loopbacks[j]
 		}
+	default:
+		f.Mode = ob.modes[i]
 	}
-	f.PasteURI = ob.pasteURI.Text
+	f.RelayURI = ob.relayURI.Text
 	if i := ob.region.SelectedIndex(); i >= 0 {
 		f.Region = ob.regions[i]
 	}
@@ -163,31 +205,54 @@ func (ob *onboarding) read() OnboardingForm {
 	return f
 }
 
-// update shows the help and the redirect URI for the chosen mode.
+// update shows the help, the App Center and the redirect URI for the
+// chosen mode and country.
 func (ob *onboarding) update() {
 	f := ob.read()
 	ob.modeHelp.SetText(i18n.T("dash.ob.mode-help." + f.Mode))
-	if f.Mode == RedirectPaste {
-		ob.pasteURI.Show()
-	} else {
-		ob.pasteURI.Hide()
-	}
+	showIf(ob.relayURI, f.Mode == RedirectOwnRelay)
+	showIf(ob.loopback, f.Advanced())
 	uri := f.RedirectURI()
 	if uri == "" {
 		uri = "—"
 	}
 	ob.redirect.SetText(uri)
 	ob.copy.SetText(i18n.T("dash.ob.copy"))
+	center := exact.AppCenterURL(f.Region)
+	if u, err := url.Parse(center); err == nil {
+		ob.appCenter.SetText(strings.TrimSuffix(strings.TrimPrefix(center, "https://"), "/"))
+		ob.appCenter.SetURL(u)
+	}
+}
+
+func showIf(o fyne.CanvasObject, show bool) {
+	if show {
+		o.Show()
+	} else {
+		o.Hide()
+	}
 }
 
 // setProblem shows why the form cannot go on, or hides the message.
 func (ob *onboarding) setProblem(text string) {
 	ob.problem.SetText(text)
-	if text == "" {
-		ob.problem.Hide()
-	} else {
-		ob.problem.Show()
+	showIf(ob.problem, text != "")
+}
+
+// flagSecret marks the client secret as refused by Exact and empties it,
+// so the owner pastes it afresh; typing clears the mark.
+func (ob *onboarding) flagSecret(c fyne.Canvas) {
+	refused := errors.New(i18n.T("dash.ob.secret-refused"))
+	ob.secret.SetText("")
+	ob.secret.Validator = func(s string) error {
+		if strings.TrimSpace(s) == "" {
+			return refused
+		}
+		return nil
 	}
+	ob.secret.AlwaysShowValidationError = true
+	ob.secret.SetValidationError(refused)
+	c.Focus(ob.secret)
 }
 
 func (d *Dashboard) submitForm() {
@@ -204,10 +269,13 @@ func (d *Dashboard) submitForm() {
 }
 
 // reconnect runs the browser login again for an existing connection,
-// keeping its settings; the backend fills them in.
+// keeping its settings; the backend fills them in. Exact shows its login
+// page even to a browser still logged in, so the owner may log in as a
+// different Exact user (the keeper sets ForceLogin for every reconnect; it
+// is asked here too, as it is what the waiting view promises).
 func (d *Dashboard) reconnect(id string) {
 	d.say("", false)
-	d.startLogin(keeper.ConnectRequest{ExistingID: id}, nil)
+	d.startLogin(keeper.ConnectRequest{ExistingID: id, ForceLogin: true}, nil)
 }
 
 // waitingView is shown while the browser login runs.
@@ -215,6 +283,7 @@ type waitingView struct {
 	login     Login
 	cancelled bool
 	status    *widget.Label
+	otherUser *widget.Label // a reconnect: another Exact user may log in
 	url       *widget.Entry
 	pasteShow *widget.Button
 	pasteBox  *fyne.Container
@@ -227,14 +296,26 @@ type waitingView struct {
 // startLogin starts the browser login for req. form is the onboarding form
 // to return to on failure; nil for a reconnect, which returns to the tabs.
 func (d *Dashboard) startLogin(req keeper.ConnectRequest, form *OnboardingForm) {
-	back := func(problem string) {
+	back := func(err error) {
+		problem := ""
+		if err != nil {
+			problem = Explain(err)
+		}
 		if form != nil {
 			d.showForm(*form, len(d.statuses) > 0)
 			d.ob.setProblem(problem)
+			if IsWrongSecret(err) {
+				d.ob.flagSecret(d.win.Canvas())
+			}
 			return
 		}
 		d.showMain()
 		d.say(problem, problem != "")
+		if IsWrongSecret(err) {
+			// The stored secret is what Exact refused: ask for it here
+			// rather than send the owner looking for a button.
+			d.askSecret(req.ExistingID, d.nameOf(req.ExistingID))
+		}
 	}
 	var l Login
 	if form != nil {
@@ -246,7 +327,7 @@ func (d *Dashboard) startLogin(req keeper.ConnectRequest, form *OnboardingForm) 
 		return err
 	}, func(err error) {
 		if err != nil {
-			back(Explain(err))
+			back(err)
 			return
 		}
 		d.showWaiting(l, form)
@@ -266,9 +347,9 @@ func (d *Dashboard) startLogin(req keeper.ConnectRequest, form *OnboardingForm) 
 				d.reloadAfterConnect(conn)
 			case w.cancelled || errors.Is(err, login.ErrCancelled):
 				// Cancelled on purpose: nothing changed, nothing to explain.
-				back("")
+				back(nil)
 			default:
-				back(Explain(err))
+				back(err)
 			}
 		})
 	})
@@ -277,11 +358,16 @@ func (d *Dashboard) startLogin(req keeper.ConnectRequest, form *OnboardingForm) 
 func (d *Dashboard) showWaiting(l Login, form *OnboardingForm) {
 	w := &waitingView{login: l}
 	d.waiting, d.ob, d.tabs = w, nil, nil
-	help := "dash.wait.loopback"
-	if !l.Loopback() {
-		help = "dash.wait.paste"
+	help := "dash.wait.paste"
+	switch {
+	case l.Relay():
+		help = "dash.wait.relay"
+	case l.Loopback():
+		help = "dash.wait.loopback"
 	}
 	w.status = newWrapLabel(i18n.T(help))
+	w.otherUser = newWrapLabel(i18n.T("dash.wait.reconnect-user"))
+	showIf(w.otherUser, form == nil)
 	w.url = widget.NewEntry()
 	w.url.SetText(l.URL())
 	openHelp := newWrapLabel(i18n.T("dash.wait.url"))
@@ -305,13 +391,19 @@ func (d *Dashboard) showWaiting(l Login, form *OnboardingForm) {
 		}
 		w.problem.Hide()
 	})
-	pasteBox := container.NewVBox(newWrapLabel(i18n.T("dash.wait.paste-help")), container.NewBorder(nil, nil, nil, w.pasteUse, w.paste))
+	pasteHelp := "dash.wait.paste-help"
+	if l.Relay() {
+		pasteHelp = "dash.wait.relay-paste-help"
+	}
+	pasteBox := container.NewVBox(newWrapLabel(i18n.T(pasteHelp)), container.NewBorder(nil, nil, nil, w.pasteUse, w.paste))
 	w.pasteShow = widget.NewButton(i18n.T("dash.wait.paste-instead"), func() {
 		pasteBox.Show()
 		w.pasteShow.Hide()
 	})
 	w.pasteBox = pasteBox
-	if l.Loopback() {
+	// Through a relay the pasted address is an equal way back, offered at
+	// once; with a loopback listener it is the fallback, one click away.
+	if l.Loopback() && !l.Relay() {
 		pasteBox.Hide()
 	} else {
 		w.pasteShow.Hide()
@@ -325,6 +417,7 @@ func (d *Dashboard) showWaiting(l Login, form *OnboardingForm) {
 		heading(i18n.T("dash.wait.title")),
 		widget.NewProgressBarInfinite(),
 		w.status,
+		w.otherUser,
 		openHelp,
 		container.NewBorder(nil, nil, nil, copyURL, w.url),
 	)

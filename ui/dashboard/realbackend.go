@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/exactkeeper/exactkeeper/core/platform"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
@@ -139,58 +137,32 @@ func (b *realBackend) Remove(ctx context.Context, id string) error {
 }
 
 func (b *realBackend) Connect(ctx context.Context, req keeper.ConnectRequest) (Login, error) {
-	if req.ExistingID != "" {
-		if err := b.fillFromStored(&req); err != nil {
-			return nil, err
-		}
-	}
-	base := strings.TrimRight(req.BaseURL, "/")
-	if base == "" {
-		var err error
-		if base, err = exact.BaseURL(req.Region); err != nil {
-			return nil, err
-		}
-	}
-	client := &exact.Client{BaseURL: base, ClientID: req.ClientID, RedirectURI: req.RedirectURI}
 	// The login lives until Wait returns or Cancel is called, not as long
 	// as the caller's ctx of this call.
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	sess, err := login.Start(lctx, login.Params{
-		RedirectURI: req.RedirectURI,
-		// A reconnect forces the login page, so the owner can pick the
-		// right Exact user instead of silently reusing a browser session.
-		AuthURL: func(state, verifier string) string { return client.AuthCodeURL(state, verifier, req.ExistingID != "") },
-		CertDir: b.st.Dir,
-		Opener:  b.opener,
-		Lang:    i18n.Language(),
-	})
+	l, err := keeper.StartLogin(lctx, b.opts, req, keeper.LoginParams{Opener: b.opener, Lang: i18n.Language()})
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	return &realLogin{b: b, sess: sess, req: req, cancel: cancel}, nil
+	return &realLogin{b: b, l: l, cancel: cancel}, nil
 }
 
-// fillFromStored completes a reconnect request with the connection's stored
-// settings and client secret, so reconnecting asks the owner for nothing.
-func (b *realBackend) fillFromStored(req *keeper.ConnectRequest) error {
-	cfg, err := b.st.LoadConfig()
-	if err != nil {
+func (b *realBackend) SetClientSecret(ctx context.Context, id, secret string) error {
+	if _, err := keeper.SetClientSecret(ctx, b.opts, id, secret); err != nil {
 		return err
 	}
-	old, err := cfg.Connection(req.ExistingID)
-	if err != nil {
-		return fmt.Errorf("%w: the connection to reconnect no longer exists; add it as a new connection", keeper.ErrUnknown)
+	c, err := b.keeperClient()
+	if errors.Is(err, ipc.ErrNoKeeper) {
+		return ErrSecretNotTried
+	} else if err != nil {
+		return err
 	}
-	*req = req.Reconnecting(*old)
-	if req.ClientSecret == "" {
-		s, err := b.opts.Vault.Get(vault.ClientSecretKey(old.ID))
-		if err != nil {
-			return err
-		}
-		req.ClientSecret = s
+	// The keeper still remembers the refused secret until it reloads.
+	if err := c.Reload(ctx); err != nil {
+		return err
 	}
-	return nil
+	return c.Refresh(ctx, id)
 }
 
 func (b *realBackend) Delegations(context.Context) ([]store.Delegation, error) {
@@ -275,31 +247,28 @@ func (b *realBackend) SaveSettings(ctx context.Context, s store.Settings) error 
 
 func (b *realBackend) Version() string { return b.version }
 
-// realLogin finishes a login.Session with keeper.Complete.
+// realLogin is a keeper.Login, which exchanges the code and saves the
+// connection itself; the keeper is told to reload afterwards.
 type realLogin struct {
 	b      *realBackend
-	sess   *login.Session
-	req    keeper.ConnectRequest
+	l      *keeper.Login
 	cancel context.CancelFunc
 }
 
-func (l *realLogin) URL() string                 { return l.sess.URL() }
-func (l *realLogin) OpenError() error            { return l.sess.OpenError() }
-func (l *realLogin) Loopback() bool              { return l.sess.Loopback() }
-func (l *realLogin) Paste(finalURL string) error { return l.sess.Paste(finalURL) }
+func (l *realLogin) URL() string                 { return l.l.URL() }
+func (l *realLogin) OpenError() error            { return l.l.OpenError() }
+func (l *realLogin) Loopback() bool              { return l.l.Loopback() }
+func (l *realLogin) Relay() bool                 { return l.l.Relay() }
+func (l *realLogin) Paste(finalURL string) error { return l.l.Paste(finalURL) }
 
 func (l *realLogin) Cancel() {
-	_ = l.sess.Close()
+	_ = l.l.Close()
 	l.cancel()
 }
 
 func (l *realLogin) Wait(ctx context.Context) (store.Connection, error) {
 	defer l.Cancel()
-	res, err := l.sess.Wait(ctx)
-	if err != nil {
-		return store.Connection{}, err
-	}
-	conn, err := keeper.Complete(ctx, l.b.opts, l.req, res.Code, res.Verifier)
+	conn, err := l.l.Wait(ctx)
 	if err != nil {
 		return store.Connection{}, err
 	}
