@@ -25,6 +25,7 @@ const (
 	ExitError     = 1
 	ExitUsage     = 2
 	ExitReconnect = 3
+	ExitAttention = 4 // needs the owner: a refused client secret, API calls refused
 )
 
 // Env is everything a command touches outside the process, so tests can run
@@ -67,6 +68,8 @@ func init() {
 		"reminders":  {cmdReminders, "show the reminders due now"},
 		"sim":        {cmdSim, "run the Exact Online simulator"},
 		"version":    {cmdVersion, "print the version"},
+		"secret":     {cmdSecret, "enter a connection's client secret again (when Exact refused it)"},
+		"relay-page": {cmdRelayPage, "print the login relay page, to host on your own site"},
 	}
 }
 
@@ -120,6 +123,9 @@ func report(w io.Writer, err error) int {
 	case errors.Is(err, keeper.ErrNeedsReconnect):
 		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
 		return ExitReconnect
+	case errors.Is(err, keeper.ErrWrongSecret), errors.Is(err, keeper.ErrAPIRefused):
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
+		return ExitAttention
 	default:
 		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
 		return ExitError
@@ -143,7 +149,7 @@ func printUsage(w io.Writer) {
 		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'exactkeeperctl COMMAND -h' for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 needs reconnect.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 needs reconnect (log in again), 4 needs attention.")
 }
 
 // newFlags returns a FlagSet whose errors become usage errors.

@@ -17,17 +17,13 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/store"
 )
 
-// DefaultRedirectURI is the loopback redirect suggested for new app
-// registrations; the port is fixed because Exact matches the URI exactly.
-const DefaultRedirectURI = "http://127.0.0.1:8765/callback"
-
 func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "connect")
 	name := fs.String("name", "", "a name for this connection, e.g. the company (required)")
 	region := fs.String("region", "", "Exact Online region: nl, be, de, fr, es, uk or us")
 	baseURL := fs.String("base-url", "", "custom Exact Online base URL instead of --region")
 	clientID := fs.String("client-id", "", "client ID of your app registration in the Exact Online App Center")
-	redirect := fs.String("redirect-uri", "", "redirect URI exactly as registered (default "+DefaultRedirectURI+")")
+	redirect := fs.String("redirect-uri", "", "redirect URI exactly as registered (default: the relay page "+login.DefaultRedirectURI+")")
 	noBrowser := fs.Bool("no-browser", false, "print the login address instead of opening the browser")
 	lifetime := fs.Duration("refresh-lifetime", 0, "how long Exact keeps an unused refresh token (default 720h)")
 	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret from the first line of standard input")
@@ -66,14 +62,13 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 		return usagef("connect needs --client-id: the client ID of your app in the Exact Online App Center")
 	}
 	if req.RedirectURI == "" {
-		req.RedirectURI = DefaultRedirectURI
+		req.RedirectURI = login.DefaultRedirectURI
 	}
 	if err := login.ValidateRedirectURI(req.RedirectURI); err != nil {
 		return usagef("%s", sentence(err))
 	}
-	base := req.BaseURL
-	if base == "" {
-		if base, err = exact.BaseURL(req.Region); err != nil {
+	if req.Region != "" {
+		if _, err := exact.BaseURL(req.Region); err != nil {
 			return usagef("%s", sentence(err))
 		}
 	}
@@ -87,37 +82,29 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 		req.ClientSecret = secret
 	}
 
-	client := &exact.Client{BaseURL: strings.TrimRight(base, "/"), ClientID: req.ClientID, RedirectURI: req.RedirectURI}
-	p := login.Params{
-		RedirectURI: req.RedirectURI,
-		AuthURL:     func(state, verifier string) string { return client.AuthCodeURL(state, verifier, false) },
-		CertDir:     st.Dir,
-	}
+	p := keeper.LoginParams{Lang: e.lang()}
 	if !*noBrowser {
 		p.Opener = e.opener()
 	}
-	sess, err := login.Start(ctx, p)
+	l, err := keeper.StartLogin(ctx, e.options(st), req, p)
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
+	defer l.Close()
 	if *noBrowser {
-		fmt.Fprintln(e.Stdout, sess.URL())
+		fmt.Fprintln(e.Stdout, l.URL())
 	} else {
-		fmt.Fprintf(e.Stderr, "Opening your browser to log in to Exact Online. If it does not open, visit:\n%s\n", sess.URL())
+		fmt.Fprintf(e.Stderr, "Opening your browser to log in to Exact Online. If it does not open, visit:\n%s\n", l.URL())
 	}
-	if !sess.Loopback() {
-		fmt.Fprintln(e.Stderr, "After logging in, copy the whole address from the browser's address bar and paste it here:")
-		go readPastes(ctx, e, in, sess)
-	} else {
+	switch {
+	case l.Relay():
+		fmt.Fprintln(e.Stderr, "Waiting for the login to finish in the browser. If the browser does not come back to Exact Keeper by itself, copy the address the relay page shows (or the browser's address bar) and paste it here:")
+		go readPastes(ctx, e, in, l)
+	case l.Loopback():
 		fmt.Fprintln(e.Stderr, "Waiting for the login to finish in the browser…")
 	}
-	res, err := sess.Wait(ctx)
-	if err != nil {
-		return err
-	}
-	conn, err := keeper.Complete(ctx, e.options(st), req, res.Code, res.Verifier)
-	if err != nil {
+	conn, err := l.Wait(ctx)
+	if err != nil && !errors.Is(err, keeper.ErrAPIRefused) {
 		return err
 	}
 	e.tellKeeper(ctx, st)
@@ -128,6 +115,9 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	company := fmt.Sprintf("division %d", conn.Division)
 	if conn.DivisionName != "" {
 		company = fmt.Sprintf("%s (division %d)", conn.DivisionName, conn.Division)
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.Stderr, "Connected %q: %s, %s. Exact Keeper keeps this login alive.\n", conn.Name, who, company)
 	return nil
@@ -164,8 +154,8 @@ func readSecret(e *Env, in *bufio.Reader, fromStdin bool) (string, error) {
 	return s, nil
 }
 
-// readPastes feeds pasted addresses to the session until one is accepted.
-func readPastes(ctx context.Context, e *Env, in *bufio.Reader, sess *login.Session) {
+// readPastes feeds pasted addresses to the login until one is accepted.
+func readPastes(ctx context.Context, e *Env, in *bufio.Reader, sess *keeper.Login) {
 	for ctx.Err() == nil {
 		line, err := in.ReadString('\n')
 		if s := strings.TrimSpace(line); s != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"log/slog"
 	"text/tabwriter"
 	"time"
@@ -34,6 +35,20 @@ func (e *Env) opener() login.Opener {
 		return e.Opener
 	}
 	return login.BrowserOpener{}
+}
+
+// lang is the user's language for pages the browser shows when the browser
+// itself names none: nl when LC_ALL, LC_MESSAGES or LANG says Dutch.
+func (e *Env) lang() string {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := e.Getenv(k); v != "" {
+			if strings.HasPrefix(strings.ToLower(v), "nl") {
+				return "nl"
+			}
+			return "en"
+		}
+	}
+	return "en"
 }
 
 // keeperClient returns a client of the running keeper, or nil when none runs.

@@ -67,11 +67,7 @@ func (c *Client) getResults(ctx context.Context, accessToken, path, what string,
 	case resp.StatusCode == http.StatusUnauthorized:
 		return fmt.Errorf("%w when asking %s (HTTP 401); refresh the token or log in again", ErrAccessTokenRefused, what)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		said := ""
-		if m := apiMessage(body); m != "" {
-			said = fmt.Sprintf(" (Exact Online says %q)", clean(m, accessToken))
-		}
-		return fmt.Errorf("asking Exact Online %s failed with HTTP %d%s; try again later", what, resp.StatusCode, said)
+		return &APIError{Status: resp.StatusCode, Said: clean(apiMessage(body), accessToken), what: what}
 	}
 
 	env := struct {
@@ -84,6 +80,32 @@ func (c *Client) getResults(ctx context.Context, accessToken, path, what string,
 		return fmt.Errorf("the answer of Exact Online to %s could not be understood (malformed JSON); try again later", what)
 	}
 	return nil
+}
+
+// APIError is a refused REST call. A 403 is something refreshing cannot
+// mend: an expired licence, a blocked user, or an app registration without
+// the scopes the call needs ("Application Scope Violated").
+type APIError struct {
+	Status int
+	Said   string // Exact's own message, cleaned; may be empty
+	what   string
+}
+
+func (e *APIError) Error() string {
+	said := ""
+	if e.Said != "" {
+		said = fmt.Sprintf(" (Exact Online says %q)", e.Said)
+	}
+	if e.Status == http.StatusForbidden {
+		return fmt.Sprintf("Exact Online refused to tell %s (HTTP 403)%s; this needs attention in Exact Online: check the licence, the user's rights and the scopes ticked for the app in the App Center", e.what, said)
+	}
+	return fmt.Sprintf("asking Exact Online %s failed with HTTP %d%s; try again later", e.what, e.Status, said)
+}
+
+// Forbidden reports whether err is a 403 from the REST API.
+func Forbidden(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusForbidden
 }
 
 // apiMessage digs the text out of an Exact REST error,

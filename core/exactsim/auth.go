@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/exactkeeper/exactkeeper/assets"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -85,7 +86,7 @@ func (s *Server) handleAuthPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code, desc := checkParams(ar); code != "" {
-		redirect(w, ar.RedirectURI, url.Values{"error": {code}, "error_description": {desc}, "state": {ar.State}})
+		redirect(w, s.landing(r, ar.RedirectURI), url.Values{"error": {code}, "error_description": {desc}, "state": {ar.State}})
 		return
 	}
 	// There are no browser sessions here, so every request behaves as if
@@ -100,20 +101,20 @@ func (s *Server) handleAuthForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	respond := s.authForm(r.PostForm)
+	respond := s.authForm(r.PostForm, func(uri string) string { return s.landing(r, uri) })
 	s.mu.Unlock()
 	respond(w) // pages can outgrow the response buffer: write without the lock
 }
 
 // authForm decides the answer to a submitted login form. Callers hold mu.
-func (s *Server) authForm(form url.Values) func(http.ResponseWriter) {
+func (s *Server) authForm(form url.Values, landing func(string) string) func(http.ResponseWriter) {
 	ar := authRequestFrom(form)
 	// The hidden fields came back from the browser, so check them again.
 	if msg := s.checkClient(ar); msg != "" {
 		return func(w http.ResponseWriter) { errorPage(w, http.StatusBadRequest, msg) }
 	}
 	back := func(params url.Values) func(http.ResponseWriter) {
-		return func(w http.ResponseWriter) { redirect(w, ar.RedirectURI, params) }
+		return func(w http.ResponseWriter) { redirect(w, landing(ar.RedirectURI), params) }
 	}
 	if code, desc := checkParams(ar); code != "" {
 		return back(url.Values{"error": {code}, "error_description": {desc}, "state": {ar.State}})
@@ -178,6 +179,25 @@ func (s *Server) IssueCode(clientID, redirectURI, userName, challenge string) (s
 func S256(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// relayPath is where the simulator serves its copy of the relay page.
+const relayPath = "/relay/login.html"
+
+// landing is where the browser goes for a registered redirect URI: the
+// simulator's own relay page for the public relays it stands in for.
+func (s *Server) landing(r *http.Request, redirectURI string) string {
+	if slices.Contains(s.cfg.RelayMirror, redirectURI) {
+		return "http://" + r.Host + relayPath
+	}
+	return redirectURI
+}
+
+// handleRelayPage serves the relay page exactly as it is published.
+func handleRelayPage(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(assets.RelayPage())
 }
 
 // redirect sends the browser to redirectURI with params added to its query.

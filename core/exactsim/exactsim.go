@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/exactkeeper/exactkeeper/core/login"
 	"io"
 	"net/http"
 	"strings"
@@ -49,6 +50,11 @@ type Config struct {
 	BlockFor time.Duration
 	// Now is the simulator's clock; default time.Now.
 	Now func() time.Time
+	// RelayMirror lists registered redirect URIs of public relay pages that
+	// this simulator stands in for: a redirect to one of them lands on the
+	// simulator's own copy of the relay page (/relay/login.html) with the
+	// same query, so the default login works offline (demo mode).
+	RelayMirror []string
 	// Apps are the registered app registrations.
 	Apps []App
 	// Users are the Exact users who can log in.
@@ -87,10 +93,12 @@ const (
 // are left at their defaults; callers shorten them.
 func DemoConfig() Config {
 	return Config{
+		RelayMirror: []string{login.DefaultRedirectURI},
 		Apps: []App{{
 			ClientID:     DemoClientID,
 			ClientSecret: DemoClientSecret,
 			RedirectURIs: []string{
+				login.DefaultRedirectURI,
 				"http://127.0.0.1:8765/callback",
 				"https://localhost:8765/callback",
 				"https://example.com/exact/callback",
@@ -293,6 +301,7 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	mux.HandleFunc("GET /api/oauth2/auth", s.handleAuthPage)
+	mux.HandleFunc("GET "+relayPath, handleRelayPage)
 	mux.HandleFunc("POST /api/oauth2/auth", s.handleAuthForm)
 	mux.HandleFunc("POST /api/oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /api/v1/current/Me", s.handleMe)

@@ -215,6 +215,8 @@ func decodeError(resp *http.Response) error {
 		re.kind = keeper.ErrNoConnections
 	case kindWrongSecret:
 		re.kind = keeper.ErrWrongSecret
+	case kindBusy:
+		re.kind = ErrBusy
 	}
 	return re
 }
@@ -222,7 +224,7 @@ func decodeError(resp *http.Response) error {
 // remoteError is an error that happened in the keeper.
 type remoteError struct {
 	msg  string
-	kind error // a keeper sentinel, or nil
+	kind error // a keeper sentinel, ErrBusy, or nil
 }
 
 func (e *remoteError) Error() string { return e.msg }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
@@ -35,6 +36,10 @@ var (
 	ErrNoKeeper = errors.New("no Exact Keeper is running for this user; start Exact Keeper or run 'exactkeeperctl run'")
 	// ErrAlreadyRunning means Listen found a keeper that answers.
 	ErrAlreadyRunning = errors.New("another Exact Keeper is already running for this user")
+	// ErrBusy means the keeper refused a connection or an event stream
+	// because it already serves as many as it allows; the error's text says
+	// which.
+	ErrBusy = errors.New("the running keeper is serving as many programs as it allows")
 )
 
 // Error kinds on the wire; they map back to the keeper's sentinel errors.
@@ -43,6 +48,7 @@ const (
 	kindUnknown        = "unknown"
 	kindNoConnections  = "no_connections"
 	kindWrongSecret    = "wrong_secret"
+	kindBusy           = "busy"
 	kindOther          = "other"
 )
 
@@ -74,6 +80,21 @@ const (
 	eventWriteTimeout = 10 * time.Second
 	shutdownTimeout   = 5 * time.Second
 	eventBuffer       = 16
+	// refuseTimeout bounds the answer to a connection past MaxConns.
+	refuseTimeout = 2 * time.Second
+	// maxRefusing bounds the connections being answered "busy" at once;
+	// past it a connection is closed without an answer.
+	maxRefusing = 8
+)
+
+// Default limits. An event stream is one open connection holding a few tens
+// of kilobytes (5,000 of them took a keeper to 166 MB); a dashboard, a tray
+// and a handful of scripts use a few of each, so these leave ample room for
+// real use while keeping a runaway client from growing the keeper without
+// bound.
+const (
+	DefaultMaxEventStreams = 64
+	DefaultMaxConns        = 128
 )
 
 // Server serves a Backend on a listener from Listen.
@@ -85,6 +106,52 @@ type Server struct {
 	OnActivate func()
 	// Version is reported by ping, so clients can tell what they talk to.
 	Version string
+	// MaxEventStreams caps the event streams served at once (0 means
+	// DefaultMaxEventStreams); one more is refused with ErrBusy.
+	MaxEventStreams int
+	// MaxConns caps the connections open at once, event streams included
+	// (0 means DefaultMaxConns); one more is answered with ErrBusy and
+	// closed. Set both before Serve.
+	MaxConns int
+
+	mu      sync.Mutex
+	streams int // event streams being served
+
+	// connClosed, when set (by tests), runs after a counted connection
+	// closed and gave back its place.
+	connClosed func()
+}
+
+func (s *Server) maxEventStreams() int {
+	if s.MaxEventStreams > 0 {
+		return s.MaxEventStreams
+	}
+	return DefaultMaxEventStreams
+}
+
+func (s *Server) maxConns() int {
+	if s.MaxConns > 0 {
+		return s.MaxConns
+	}
+	return DefaultMaxConns
+}
+
+// takeStream reserves a place for one more event stream, or reports that
+// none is left.
+func (s *Server) takeStream() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.streams >= s.maxEventStreams() {
+		return false
+	}
+	s.streams++
+	return true
+}
+
+func (s *Server) releaseStream() {
+	s.mu.Lock()
+	s.streams--
+	s.mu.Unlock()
 }
 
 // Serve answers requests on l until ctx ends, then stops the server (event
@@ -103,7 +170,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() { errc <- srv.Serve(s.limit(l)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -196,8 +263,15 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	if !s.takeStream() {
+		writeJSON(w, http.StatusServiceUnavailable, wireError{Error: streamsBusy(s.maxEventStreams()), Kind: kindBusy})
+		return
+	}
 	ch, unsubscribe := s.Backend.Subscribe(eventBuffer)
 	defer unsubscribe()
+	// Deferred after unsubscribe, so it runs first: once the backend sees
+	// the subscription end, the place is free again.
+	defer s.releaseStream()
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-store")

@@ -26,6 +26,10 @@ const (
 	// AttentionSecret: Exact refused the client secret. The refresh token
 	// is kept; no attempt is made until the secret is entered again.
 	AttentionSecret = "client-secret"
+	// AttentionAPI: the chain refreshes, but Exact refuses API calls with
+	// 403 (licence, a blocked user, scopes missing on the registration).
+	// Refreshing goes on, so the login never lapses meanwhile.
+	AttentionAPI = "api"
 )
 
 // ConnStatus is what status screens show of one connection. No secrets.
@@ -46,6 +50,9 @@ type ConnStatus struct {
 	AccessExpiry time.Time `json:"access_expiry,omitempty"`
 	FailingSince time.Time `json:"failing_since,omitempty"`
 	LastError    string    `json:"last_error,omitempty"`
+	// Attention says what needs the owner when Status is needs-attention
+	// (AttentionSecret, AttentionAPI).
+	Attention string `json:"attention,omitempty"`
 }
 
 // EventKind tells what happened.
@@ -78,6 +85,9 @@ var (
 	// ErrWrongSecret: Exact refused the client secret; enter it again
 	// (exactkeeperctl secret, or the dashboard). The login is kept.
 	ErrWrongSecret = errors.New("the client secret was refused by Exact Online")
+	// ErrAPIRefused: connected, but Exact refuses API calls (403); the
+	// connection is saved and kept alive, and needs the owner's attention.
+	ErrAPIRefused = errors.New("the app's API calls are refused by Exact Online")
 )
 
 // Clock is the keeper's view of time; tests inject a fake.

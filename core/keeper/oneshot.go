@@ -120,6 +120,9 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 
 	client := o.client(conn, secret)
 	tok, err := client.Exchange(ctx, code, verifier)
+	if outcomeOf(err) == exact.WrongSecret {
+		return store.Connection{}, fmt.Errorf("%w: %w; copy the client secret again from your app in the App Center and log in again", ErrWrongSecret, err)
+	}
 	if err != nil {
 		return store.Connection{}, fmt.Errorf("the login could not be finished: %w", err)
 	}
@@ -129,10 +132,12 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 		return store.Connection{}, err
 	}
 
-	me, err := client.Me(ctx, tok.AccessToken)
-	if err != nil {
+	me, meErr := client.Me(ctx, tok.AccessToken)
+	if meErr != nil {
 		// The chain works; who logged in is only shown, so keep the login.
-		o.Logger.Warn("logged in, but could not ask Exact Online who is logged in", "connection", conn.Name, "error", err)
+		// A 403 is different: every program using the connection will
+		// meet it, so the connection is saved as needing attention.
+		o.Logger.Warn("logged in, but could not ask Exact Online who is logged in", "connection", conn.Name, "error", meErr)
 	} else {
 		conn.User = store.User{ID: me.UserID, UserName: me.UserName, FullName: me.FullName, Email: me.Email}
 		conn.Division = me.CurrentDivision
@@ -165,7 +170,13 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 	if err != nil {
 		return store.Connection{}, fmt.Errorf("%s: logged in, but the connection could not be saved (%v); log in again once the configuration can be written", conn.Name, err)
 	}
-	save(o, conn, okState(store.ConnState{}, tok))
+	st := okState(store.ConnState{}, tok)
+	if exact.Forbidden(meErr) {
+		st.Status, st.Attention, st.LastError = StatusNeedsAttention, AttentionAPI, meErr.Error()
+		save(o, conn, st)
+		return conn, fmt.Errorf("%w: %s is connected and kept alive, but %w", ErrAPIRefused, conn.Name, meErr)
+	}
+	save(o, conn, st)
 	o.Logger.Info("connected", "connection", conn.Name, "id", conn.ID, "user", conn.User.UserName)
 	return conn, nil
 }

@@ -100,6 +100,7 @@ func StatusOf(c store.Connection, st store.ConnState, keepAlive time.Duration, n
 		AccessExpiry: st.AccessExpiry,
 		FailingSince: st.FailingSince,
 		LastError:    st.LastError,
+		Attention:    st.Attention,
 	}
 	if cs.Status == "" {
 		cs.Status = StatusNew

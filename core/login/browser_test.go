@@ -9,7 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"golang.org/x/oauth2"
 
@@ -77,10 +79,12 @@ func TestBrowserFlow(t *testing.T) {
 		wantErr                        error
 		wantTitle                      string
 	}{
+		// The page says "Connecting…" first and "Connected" once the
+		// caller reports the exchange (Finish).
 		{"http", "http", "127.0.0.1", "ok", "en", nil, "Connected"},
 		{"https", "https", "localhost", "ok", "en", nil, "Connected"},
-		{"https in Dutch", "https", "localhost", "ok", "nl", nil, "Verbonden"},
-		{"wrong state", "http", "127.0.0.1", "wrong-state", "en", ErrStateMismatch, "This answer does not belong to the current login"},
+		{"https in Dutch", "https", "localhost", "ok", "nl", nil, "Gekoppeld"},
+		{"wrong state", "http", "127.0.0.1", "wrong-state", "en", ErrTimeout, "This answer does not belong to a login in progress"},
 		{"access denied", "https", "localhost", "denied", "en", ErrDenied, "Exact Online did not give access"},
 		{"missing code", "http", "localhost", "no-code", "nl", ErrNoCode, "Exact Online stuurde geen aanmeldcode"},
 	}
@@ -89,17 +93,30 @@ func TestBrowserFlow(t *testing.T) {
 			port := freePort(t)
 			redirect := tt.scheme + "://" + tt.host + ":" + port + "/exact/callback"
 			opener := &recordingOpener{}
-			s := start(t, Params{
+			p := Params{
 				RedirectURI: redirect,
 				AuthURL:     fake.authURL(redirect, tt.mode),
 				CertDir:     certDir,
 				Opener:      opener,
 				Lang:        tt.lang,
-			})
+			}
+			if tt.wantErr == ErrTimeout {
+				// A wrong state does not end the login; only its timeout does.
+				p.Timeout = 2 * time.Second
+			}
+			s := start(t, p)
 			if len(opener.urls) != 1 {
 				t.Fatalf("opener called %d times, want once", len(opener.urls))
 			}
 
+			// The pages follow the browser's language, not the app's.
+			acceptLang := "en-US,en"
+			if tt.lang == "nl" {
+				acceptLang = "nl-NL,nl;q=0.9"
+			}
+			if _, err := chromedp.Call(browser, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": acceptLang}}); err != nil {
+				t.Fatal(err)
+			}
 			if err := chromedp.Do(browser, chromedp.Navigate(opener.urls[0])); err != nil {
 				t.Fatalf("navigate: %v", err)
 			}
@@ -110,15 +127,22 @@ func TestBrowserFlow(t *testing.T) {
 			if !strings.HasPrefix(landed, redirect+"?") {
 				t.Errorf("browser landed on %s, want the redirect URI", landed)
 			}
-			title, err := chromedp.Run(browser, chromedp.Text(chromedp.ID("title")))
-			if err != nil {
-				t.Fatalf("reading the page: %v", err)
+			res, err := s.Wait(context.Background())
+			if err == nil {
+				s.Finish("Jan de Vries", nil)
+				// The page asks again every second until it has the outcome.
+				if err := chromedp.Do(browser, chromedp.WaitVisible(chromedp.CSS(`#title[data-outcome="connected"]`))); err != nil {
+					t.Fatalf("waiting for the outcome page: %v", err)
+				}
+			}
+			title, terr := chromedp.Run(browser, chromedp.Text(chromedp.ID("title")))
+			if terr != nil {
+				t.Fatalf("reading the page: %v", terr)
 			}
 			if title != tt.wantTitle {
 				t.Errorf("page title %q, want %q", title, tt.wantTitle)
 			}
 
-			res, err := s.Wait(context.Background())
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Wait = %v, want %v", err, tt.wantErr)

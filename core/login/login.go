@@ -1,8 +1,17 @@
 // Package login runs the browser half of Exact Online's OAuth
 // authorization-code flow, up to the moment the app holds an authorization
-// code: either a listener on this PC catches the browser's redirect
+// code. By default the redirect URI is a public relay page (Exact's App
+// Center wants public HTTPS) that forwards the answer to a listener on a
+// free loopback port named in the state; the owner may paste the address
+// instead, whichever comes first. Loopback redirect URIs
 // (http://127.0.0.1:PORT/… or https://localhost:PORT/… with a local
-// certificate), or the owner pastes the address the browser landed on.
+// certificate) remain as an advanced choice.
+//
+// Only an answer with this login's state can end it: a wrong or missing
+// state, a forged error or an oversized query is answered with a page and
+// the login keeps waiting. After the code arrives the browser shows
+// "Connecting…" and then the true outcome, which the caller reports with
+// Finish once the code is exchanged.
 //
 // Exchanging the code for tokens is core/exact's job; this package only
 // needs a function that builds the authorize URL, so it stays free of
@@ -98,8 +107,9 @@ func (BrowserOpener) Open(url string) error {
 // Params describes one login.
 type Params struct {
 	// RedirectURI is the redirect URI exactly as registered in Exact's App
-	// Center. A loopback URI (see IsLoopback) gets a listener; any other
-	// https URI works through Session.Paste only.
+	// Center. A loopback URI (see IsLoopback) gets a listener on its port;
+	// any other https URI is a relay (see IsRelay): a listener on a free
+	// loopback port, named in the state, and Session.Paste.
 	RedirectURI string
 	// AuthURL builds the authorize address for this login's state and PKCE
 	// verifier (the caller derives the S256 challenge from the verifier).
@@ -111,8 +121,8 @@ type Params struct {
 	Opener Opener
 	// Timeout bounds the whole login; zero means DefaultTimeout.
 	Timeout time.Duration
-	// Lang is the language of the page the browser shows after the
-	// callback: "nl" or "en" (the default).
+	// Lang is the language of the pages the browser shows after the
+	// callback when the browser names none: "nl" or "en" (the default).
 	Lang string
 }
 
@@ -133,6 +143,7 @@ type Session struct {
 	path     string // the callback path, as cleanPath gives it
 	lang     string
 	state    string
+	nonce    string // names this login's result page
 	verifier string
 	authURL  string
 	openErr  error
@@ -147,15 +158,18 @@ type Session struct {
 
 	relay bool
 
-	mu      sync.Mutex
-	final   *final        // how the exchange ended, once Finish was called
-	finalCh chan struct{} // closed by Finish
-	settled bool
-	res     Result
-	err     error
+	mu         sync.Mutex
+	final      *final // how the exchange ended, once Finish was called
+	connecting bool   // the browser was told "Connecting…"
+	settled    bool
+	res        Result
+	err        error
 
 	done        chan struct{} // closed once res and err are final
 	releaseOnce sync.Once
+	shownCh     chan struct{} // closed once the browser fetched the outcome
+	shownOnce   sync.Once
+	closeOnce   sync.Once
 }
 
 // Start begins a login: it makes a fresh state and PKCE verifier, starts
@@ -180,26 +194,38 @@ func Start(ctx context.Context, p Params) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	nonce, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
 	s := &Session{
 		redirect: redirect,
 		path:     cleanPath(redirect.Path),
 		lang:     lang(p.Lang),
 		state:    state,
+		nonce:    nonce,
 		verifier: oauth2.GenerateVerifier(),
 		timeout:  p.Timeout,
 		done:     make(chan struct{}),
+		shownCh:  make(chan struct{}),
+		relay:    IsRelay(uri),
 	}
 	if s.timeout <= 0 {
 		s.timeout = DefaultTimeout
 	}
-	s.authURL = p.AuthURL(s.state, s.verifier)
 
 	var ln net.Listener
-	if IsLoopback(uri) {
+	switch {
+	case IsLoopback(uri):
 		if ln, err = s.listen(p.CertDir); err != nil {
 			return nil, err
 		}
+	case s.relay:
+		if ln, err = s.listenRelay(); err != nil {
+			return nil, err
+		}
 	}
+	s.authURL = p.AuthURL(s.state, s.verifier)
 	// A hook that fires at once blocks in settle until mu is released, so
 	// release always finds the timer, the context hook and the server set.
 	s.mu.Lock()
@@ -239,6 +265,28 @@ func randomToken() (string, error) {
 		return "", fmt.Errorf("this PC could not make a random login key (%v); try again", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// listenRelay opens the listener of relay mode on a free port of
+// 127.0.0.1 and puts that port in front of the state, in the public format
+// the relay page checks before it forwards anything.
+func (s *Session) listenRelay() (net.Listener, error) {
+	s.path = "/callback"
+	for range 10 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("could not listen on this PC for the login (%v); try again", err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		state := strconv.Itoa(port) + "." + s.state
+		if p, ok := RelayPort(state); ok && p == port {
+			s.state, s.addr = state, ln.Addr()
+			return ln, nil
+		}
+		// A port the relay would not forward to (below 1024): try another.
+		ln.Close()
+	}
+	return nil, errors.New("this PC offered no loopback port the login relay can use; try again")
 }
 
 // listen opens the loopback listener. It binds 127.0.0.1 even for
@@ -284,11 +332,26 @@ func (s *Session) newServer() {
 	s.served = make(chan struct{})
 }
 
-// serveHTTP judges the first GET on the callback path and answers the
-// browser with a page; anything else on other paths (the favicon) is a 404
-// that leaves the login running.
+// maxQuery bounds the query of a callback: Exact's answer is a code of
+// about 700 characters and a state; anything far larger is not from Exact
+// and is refused without ending the login.
+const maxQuery = 16 << 10
+
+// serveHTTP answers the listener's three addresses: the callback itself,
+// /callback/ready (the relay page's probe) and /callback/result (the page
+// that follows "Connecting…"). Anything else is a 404 that leaves the login
+// running.
 func (s *Session) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if cleanPath(r.URL.Path) != s.path {
+	path := cleanPath(r.URL.Path)
+	switch {
+	case path == s.path:
+	case path == cleanPath(s.path+"/ready"):
+		s.serveReady(w, r)
+		return
+	case path == cleanPath(s.path+"/result"):
+		s.serveResult(w, r)
+		return
+	default:
 		http.NotFound(w, r)
 		return
 	}
@@ -297,34 +360,121 @@ func (s *Session) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	a := s.judge(r.URL.Query(), false)
-	settled := s.settle(a.res, a.err)
-	if !settled {
-		a = answer{outcome: outcomeFinished}
+	language := s.pageLang(r)
+	if len(r.URL.RawQuery) > maxQuery {
+		writePage(w, http.StatusRequestURITooLong, renderPage(language, page{o: outcomeTooLong}))
+		return
 	}
-	body := renderPage(s.lang, a.outcome, a.said)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writePage(w, http.StatusBadRequest, renderPage(language, page{o: outcomeStateMismatch}))
+		return
+	}
+	a := s.judge(q, false)
+	if a.outcome == outcomeStateMismatch {
+		// Not this login's answer: whoever sent it cannot end the login.
+		writePage(w, http.StatusBadRequest, renderPage(language, page{o: a.outcome}))
+		return
+	}
+	if !s.settle(a.res, a.err) {
+		if s.codeArrived() {
+			// The same answer again (a reload): show how it went.
+			http.Redirect(w, r, s.resultPath(), http.StatusSeeOther)
+			return
+		}
+		writePage(w, http.StatusBadRequest, renderPage(language, page{o: outcomeFinished}))
+		return
+	}
+	status := http.StatusBadRequest
+	pg := page{o: a.outcome, said: a.said}
+	if a.outcome == outcomeOK {
+		status, pg = http.StatusOK, page{o: outcomeConnecting, refresh: s.resultPath()}
+		s.mu.Lock()
+		s.connecting = true
+		s.mu.Unlock()
+	}
+	writePage(w, status, renderPage(language, pg))
+	s.release()
+}
+
+// serveReady answers the relay page's probe: 204, readable by any origin,
+// only while this login waits for exactly that state. It tells a relay
+// page nothing it does not already hold.
+func (s *Session) serveReady(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	waiting := !s.settled
+	s.mu.Unlock()
+	state := r.URL.Query().Get("state")
+	if !waiting || len(state) != len(s.state) || subtle.ConstantTimeCompare([]byte(state), []byte(s.state)) != 1 {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET")
+	// Chrome asks a loopback server whether a public page may reach it.
+	h.Set("Access-Control-Allow-Private-Network", "true")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveResult shows "Connecting…" until Finish reports the outcome, then
+// the outcome itself. The nonce keeps other local pages from reading it.
+func (s *Session) serveResult(w http.ResponseWriter, r *http.Request) {
+	n := r.URL.Query().Get("r")
+	if len(n) != len(s.nonce) || subtle.ConstantTimeCompare([]byte(n), []byte(s.nonce)) != 1 {
+		http.NotFound(w, r)
+		return
+	}
+	language := s.pageLang(r)
+	s.mu.Lock()
+	f := s.final
+	s.mu.Unlock()
+	if f == nil {
+		writePage(w, http.StatusOK, renderPage(language, page{o: outcomeConnecting, refresh: s.resultPath()}))
+		return
+	}
+	pg := finalPage(f)
+	status := http.StatusOK
+	if pg.o != outcomeOK {
+		status = http.StatusBadGateway
+	}
+	writePage(w, status, renderPage(language, pg))
+	s.shownOnce.Do(func() { close(s.shownCh) })
+}
+
+func (s *Session) resultPath() string {
+	return cleanPath(s.path+"/result") + "?r=" + s.nonce
+}
+
+// codeArrived reports whether the login settled on a code.
+func (s *Session) codeArrived() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settled && s.connecting
+}
+
+// pageLang is the language of a page for the browser that asks: its
+// Accept-Language first, the app's language otherwise.
+func (s *Session) pageLang(r *http.Request) string {
+	if l := browserLang(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return s.lang
+}
+
+// writePage sends a page that may hold the code in its address: never
+// cached, never passed on as a referrer, no scripts.
+func writePage(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	// A known length lets the whole page leave with the flush below, before
-	// release lets Wait return and the caller close the listener.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer") // the address holds the code
+	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	h.Set("Connection", "close")
-	status := http.StatusOK
-	if a.outcome != outcomeOK {
-		status = http.StatusBadRequest
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
-	if settled {
-		s.release()
-	}
 }
 
 // answer is a judged redirect: the result or error for the caller, and what
@@ -336,10 +486,9 @@ type answer struct {
 	said    string // Exact's error description, sanitised
 }
 
-// judge applies the OAuth rules to the query of a redirect. An error answer
-// without any state is still reported as a refusal, not a mismatch: it
-// carries nothing an attacker could use, and the owner who clicked "deny"
-// should read why the login stopped.
+// judge applies the OAuth rules to the query of a redirect. Only this
+// login's state counts: without it even an error answer is ignored, so no
+// local page can end a login or put words in the app's mouth.
 func (s *Session) judge(q url.Values, pasted bool) answer {
 	state, code, oerr := q.Get("state"), q.Get("code"), q.Get("error")
 	again := "start the login again"
@@ -347,20 +496,19 @@ func (s *Session) judge(q url.Values, pasted bool) answer {
 		again = "copy the whole address from the browser's address bar after logging in"
 	}
 	if state == "" && code == "" && oerr == "" {
-		return answer{outcome: outcomeNoCode, err: sentence(ErrNoCode, "the address holds no answer from Exact Online; %s", again)}
+		return answer{outcome: outcomeStateMismatch, err: sentence(ErrNoCode, "the address holds no answer from Exact Online; %s", again)}
 	}
-	stateOK := state != "" && subtle.ConstantTimeCompare([]byte(state), []byte(s.state)) == 1
-	if oerr != "" && (stateOK || state == "") {
+	if len(state) != len(s.state) || subtle.ConstantTimeCompare([]byte(state), []byte(s.state)) != 1 {
+		return answer{outcome: outcomeStateMismatch,
+			err: sentence(ErrStateMismatch, "the answer from the browser does not belong to this login; start the login again and finish it in the browser tab that it opens")}
+	}
+	if oerr != "" {
 		said := sanitize(oerr, 40)
 		if d := sanitize(q.Get("error_description"), 200); d != "" {
 			said += ": " + d
 		}
 		return answer{outcome: outcomeDenied, said: said,
-			err: sentence(ErrDenied, "access was not granted by Exact Online (%s); start the login again and allow access when Exact Online asks", said)}
-	}
-	if !stateOK {
-		return answer{outcome: outcomeStateMismatch,
-			err: sentence(ErrStateMismatch, "the answer from the browser does not belong to this login; start the login again and finish it in the browser tab that it opens")}
+			err: sentence(ErrDenied, "access was not granted by Exact Online, which said %q; start the login again and allow access when Exact Online asks", said)}
 	}
 	if code == "" {
 		return answer{outcome: outcomeNoCode, err: sentence(ErrNoCode, "the answer from Exact Online holds no login code; %s", again)}
@@ -405,23 +553,13 @@ func (s *Session) finish(res Result, err error) bool {
 	return true
 }
 
-// release wakes the waiters and lets go of the timer, the context hook and
-// the port.
+// release wakes the waiters and lets go of the timer and the context hook.
+// The listener stays until Close: the browser still fetches its result.
 func (s *Session) release() {
 	s.releaseOnce.Do(func() {
 		close(s.done)
 		s.timer.Stop()
 		s.stopCtx()
-		if s.srv != nil {
-			// Shutdown closes the listener at once and lets a page that is
-			// still being sent finish; it runs apart because release may
-			// be called from inside a handler.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				_ = s.srv.Shutdown(ctx)
-			}()
-		}
 	})
 }
 
@@ -450,7 +588,7 @@ func (s *Session) Wait(ctx context.Context) (Result, error) {
 	case <-s.done:
 	case <-ctx.Done():
 		s.finish(Result{}, sentence(ErrCancelled, "the login was cancelled"))
-		<-s.done // an answer that came first is still being sent to the browser
+		<-s.done
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -460,7 +598,9 @@ func (s *Session) Wait(ctx context.Context) (Result, error) {
 // Paste takes the address the browser landed on after the login, in either
 // mode. A good address completes the session and Wait; a wrong one returns
 // a clear error and leaves the session as it was, so the owner can paste
-// again.
+// again. In relay mode any address with this login's answer counts (the
+// relay page's, a self-hosted copy's, or the loopback one the browser
+// could not open): the state decides, not the host.
 func (s *Session) Paste(finalURL string) error {
 	s.mu.Lock()
 	settled := s.settled
@@ -469,13 +609,24 @@ func (s *Session) Paste(finalURL string) error {
 		return sentence(ErrFinished, "this login has already finished; start a new login")
 	}
 	raw := strings.Trim(finalURL, " \t\r\n\"'<>`")
+	notIt := sentence(ErrNotRedirect, "this is not the address Exact Online sent you to; copy the whole address from the browser's address bar after logging in")
+	if len(raw) > maxQuery+2048 {
+		return notIt
+	}
 	u, err := url.Parse(raw)
 	// The parse error is left out on purpose: it quotes the address, code
 	// and all.
-	if err != nil || !u.IsAbs() || !sameEndpoint(u, s.redirect) {
-		return sentence(ErrNotRedirect, "this is not the address Exact Online sent you to; copy the whole address from the browser's address bar after logging in")
+	if err != nil || !u.IsAbs() || (u.Scheme != "https" && u.Scheme != "http") {
+		return notIt
 	}
-	a := s.judge(u.Query(), true)
+	if !s.relay && !sameEndpoint(u, s.redirect) {
+		return notIt
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return notIt
+	}
+	a := s.judge(q, true)
 	if a.err != nil {
 		return a.err
 	}
@@ -485,16 +636,41 @@ func (s *Session) Paste(finalURL string) error {
 	return nil
 }
 
+// finalGrace is how long Close waits for a browser showing "Connecting…"
+// to fetch the outcome; its page asks again every second.
+const finalGrace = 5 * time.Second
+
 // Close ends the session (Wait then reports ErrCancelled, unless an answer
-// came first) and releases the port before it returns. It is safe to call
-// more than once.
+// came first) and releases the port before it returns. When the browser
+// shows "Connecting…" and Finish reported the outcome, Close first waits a
+// moment (at most finalGrace) for the browser to fetch it. It is safe to
+// call more than once.
 func (s *Session) Close() error {
+	s.closeOnce.Do(s.close)
+	return nil
+}
+
+func (s *Session) close() {
 	s.finish(Result{}, sentence(ErrCancelled, "the login was cancelled"))
+	s.mu.Lock()
+	waitShown := s.connecting && s.final != nil
+	if s.final == nil {
+		// The browser must not say "Connecting…" forever.
+		s.final = &final{err: ErrCancelled}
+	}
+	s.mu.Unlock()
+	if waitShown {
+		t := time.NewTimer(finalGrace)
+		select {
+		case <-s.shownCh:
+		case <-t.C:
+		}
+		t.Stop()
+	}
 	if s.srv != nil {
 		_ = s.srv.Close()
 		<-s.served
 	}
-	return nil
 }
 
 // humanDuration writes whole minutes as "5 minutes" rather than "5m0s".

@@ -144,40 +144,47 @@ func get(t *testing.T, c *http.Client, u string) (int, string) {
 }
 
 // TestCallback drives the listener with a plain HTTP client, as a browser
-// would after the redirect, over http and https.
+// would after the redirect, over http and https. Answers with this login's
+// state end it; anything else is refused with a page while the login keeps
+// waiting, and the real answer afterwards still succeeds.
 func TestCallback(t *testing.T) {
 	const code = "the-authorization-code"
+	huge := strings.Repeat("A", 100<<10)
 	tests := []struct {
-		name     string
-		query    func(state string) url.Values
-		lang     string
-		wantErr  error
-		wantPage string
+		name       string
+		query      func(state string) string
+		lang       string // Accept-Language
+		ends       bool   // the answer ends the login
+		wantErr    error
+		wantStatus int
+		wantPage   string
 	}{
-		{"valid", func(st string) url.Values { return url.Values{"code": {code}, "state": {st}} },
-			"", nil, "You are connected"},
-		{"valid in Dutch", func(st string) url.Values { return url.Values{"code": {code}, "state": {st}} },
-			"nl", nil, "U bent verbonden"},
-		{"wrong state", func(st string) url.Values { return url.Values{"code": {code}, "state": {"x" + st}} },
-			"", ErrStateMismatch, "does not belong to the current login"},
-		{"missing state", func(string) url.Values { return url.Values{"code": {code}} },
-			"", ErrStateMismatch, "does not belong to the current login"},
-		{"access denied", func(st string) url.Values {
-			return url.Values{"error": {"access_denied"}, "error_description": {"The user denied access"}, "state": {st}}
-		}, "", ErrDenied, "Exact Online said: access_denied: The user denied access"},
-		{"access denied in Dutch", func(st string) url.Values {
-			return url.Values{"error": {"access_denied"}, "state": {st}}
-		}, "nl", ErrDenied, "Exact Online gaf geen toegang"},
-		{"error without state", func(string) url.Values {
-			return url.Values{"error": {"server_error"}, "error_description": {"Try later"}}
-		}, "", ErrDenied, "server_error: Try later"},
-		{"error with another login's state", func(st string) url.Values {
-			return url.Values{"error": {"access_denied"}, "state": {"x" + st}}
-		}, "", ErrStateMismatch, "does not belong"},
-		{"missing code", func(st string) url.Values { return url.Values{"state": {st}} },
-			"", ErrNoCode, "sent no login code"},
-		{"no answer at all", func(string) url.Values { return nil },
-			"", ErrNoCode, "sent no login code"},
+		{"valid", func(st string) string { return url.Values{"code": {code}, "state": {st}}.Encode() },
+			"", true, nil, 200, "Connecting…"},
+		{"valid in Dutch", func(st string) string { return url.Values{"code": {code}, "state": {st}}.Encode() },
+			"nl-NL,nl;q=0.9,en;q=0.8", true, nil, 200, "Bezig met koppelen…"},
+		{"access denied", func(st string) string {
+			return url.Values{"error": {"access_denied"}, "error_description": {"The user denied access"}, "state": {st}}.Encode()
+		}, "", true, ErrDenied, 400, "Exact Online said: “access_denied: The user denied access”"},
+		{"access denied in Dutch", func(st string) string {
+			return url.Values{"error": {"access_denied"}, "state": {st}}.Encode()
+		}, "nl", true, ErrDenied, 400, "Exact Online gaf geen toegang"},
+		{"missing code", func(st string) string { return url.Values{"state": {st}}.Encode() },
+			"", true, ErrNoCode, 400, "sent no login code"},
+		{"wrong state", func(st string) string { return url.Values{"code": {code}, "state": {"x" + st}}.Encode() },
+			"", false, nil, 400, "does not belong to a login in progress"},
+		{"missing state", func(string) string { return url.Values{"code": {code}}.Encode() },
+			"", false, nil, 400, "does not belong"},
+		{"forged error without state", func(string) string {
+			return url.Values{"error": {"access_denied"}, "error_description": {"Call 0900-FAKE now"}}.Encode()
+		}, "", false, nil, 400, "does not belong"},
+		{"error with another login's state", func(st string) string {
+			return url.Values{"error": {"access_denied"}, "state": {"x" + st}}.Encode()
+		}, "", false, nil, 400, "does not belong"},
+		{"no answer at all", func(string) string { return "" }, "", false, nil, 400, "does not belong"},
+		{"100 KB query", func(st string) string { return url.Values{"code": {huge}, "state": {st}}.Encode() },
+			"", false, nil, http.StatusRequestURITooLong, "far too long"},
+		{"bad escape", func(st string) string { return "code=%zz&state=" + st }, "", false, nil, 400, "does not belong"},
 	}
 	for _, scheme := range []string{"http", "https"} {
 		for _, tt := range tests {
@@ -188,9 +195,9 @@ func TestCallback(t *testing.T) {
 					host, certDir = "localhost", t.TempDir()
 				}
 				redirect := scheme + "://" + host + ":" + port + "/exact/callback"
-				s := start(t, Params{RedirectURI: redirect, CertDir: certDir, Lang: tt.lang})
-				if !s.Loopback() {
-					t.Fatal("Loopback() = false for a loopback redirect URI")
+				s := start(t, Params{RedirectURI: redirect, CertDir: certDir})
+				if !s.Loopback() || s.Relay() {
+					t.Fatalf("Loopback() = %v, Relay() = %v for a loopback redirect URI", s.Loopback(), s.Relay())
 				}
 				st := stateOf(t, s)
 				c := client(t, certDir)
@@ -201,16 +208,12 @@ func TestCallback(t *testing.T) {
 				}
 
 				cb := redirect
-				if q := tt.query(st); q != nil {
-					cb += "?" + q.Encode()
+				if q := tt.query(st); q != "" {
+					cb += "?" + q
 				}
-				status, page := get(t, c, cb)
-				wantStatus := http.StatusOK
-				if tt.wantErr != nil {
-					wantStatus = http.StatusBadRequest
-				}
-				if status != wantStatus {
-					t.Errorf("callback status %d, want %d", status, wantStatus)
+				status, page := getLang(t, c, cb, tt.lang)
+				if status != tt.wantStatus {
+					t.Errorf("callback status %d, want %d", status, tt.wantStatus)
 				}
 				if !strings.Contains(page, tt.wantPage) {
 					t.Errorf("callback page lacks %q:\n%s", tt.wantPage, page)
@@ -220,7 +223,16 @@ func TestCallback(t *testing.T) {
 						t.Errorf("callback page shows a secret:\n%s", page)
 					}
 				}
+				if strings.Contains(page, "0900-FAKE") {
+					t.Errorf("a forged error's text reached the page:\n%s", page)
+				}
 
+				if !tt.ends {
+					// Still waiting: the real answer completes the login.
+					if status, page := get(t, c, redirect+"?"+url.Values{"code": {code}, "state": {st}}.Encode()); status != 200 || !strings.Contains(page, "Connecting") {
+						t.Fatalf("the real answer after a refused one: status %d\n%s", status, page)
+					}
+				}
 				res, err := s.Wait(context.Background())
 				if tt.wantErr == nil {
 					if err != nil {
@@ -250,6 +262,28 @@ func TestCallback(t *testing.T) {
 	}
 }
 
+// getLang is get with an Accept-Language header.
+func getLang(t *testing.T, c *http.Client, u, lang string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lang != "" {
+		req.Header.Set("Accept-Language", lang)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
 // TestCallbackOneShot checks that a second answer cannot replace the first.
 func TestCallbackOneShot(t *testing.T) {
 	s := start(t, Params{RedirectURI: "http://127.0.0.1:" + freePort(t) + "/cb"})
@@ -271,38 +305,21 @@ func TestCallbackOneShot(t *testing.T) {
 	}
 }
 
+// TestListenerOnlyOnLoopback checks the address each kind of listener is
+// bound to: proof that it serves loopback only, without sending a packet
+// to any other address of this machine.
 func TestListenerOnlyOnLoopback(t *testing.T) {
 	port := freePort(t)
-	// "localhost" must not widen the listener either.
-	s := start(t, Params{RedirectURI: "http://localhost:" + port + "/cb"})
-	if got, want := s.addr.String(), "127.0.0.1:"+port; got != want {
-		t.Fatalf("listening on %s, want %s", got, want)
-	}
-	conn, err := net.Dial("tcp", "127.0.0.1:"+port)
-	if err != nil {
-		t.Fatalf("not reachable on 127.0.0.1: %v", err)
-	}
-	conn.Close()
-
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tried := 0
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || ipn.IP.IsLinkLocalUnicast() {
-			continue
+	for _, redirect := range []string{
+		"http://localhost:" + port + "/cb", // "localhost" must not widen the listener
+		"https://relay.example/login.html",
+	} {
+		s := start(t, Params{RedirectURI: redirect, CertDir: t.TempDir()})
+		tcp, ok := s.addr.(*net.TCPAddr)
+		if !ok || !tcp.IP.Equal(net.IPv4(127, 0, 0, 1)) {
+			t.Errorf("%s: listening on %v, want 127.0.0.1 only", redirect, s.addr)
 		}
-		tried++
-		addr := net.JoinHostPort(ipn.IP.String(), port)
-		if conn, err := net.Dial("tcp", addr); err == nil {
-			conn.Close()
-			t.Errorf("the login listener is reachable on %s", addr)
-		}
-	}
-	if tried == 0 {
-		t.Log("this machine has no non-loopback address; only the bound address was checked")
+		s.Close()
 	}
 }
 
@@ -455,20 +472,20 @@ func parseLeaf(t *testing.T, certPEM string) *x509.Certificate {
 func TestPaste(t *testing.T) {
 	const redirect = "https://example.com/exact/callback"
 	s := start(t, Params{RedirectURI: redirect})
-	if s.Loopback() {
-		t.Fatal("Loopback() = true for a web redirect URI")
+	if !s.Relay() {
+		t.Fatal("Relay() = false for a web redirect URI")
 	}
 	st := stateOf(t, s)
+	// In relay mode the state decides, not the host: see TestRelayPaste.
 	bad := []struct {
 		name, pasted string
 		want         error
 	}{
-		{"foreign site", "https://evil.example.org/exact/callback?code=c&state=" + st, ErrNotRedirect},
-		{"other path", "https://example.com/other?code=c&state=" + st, ErrNotRedirect},
-		{"http instead of https", "http://example.com/exact/callback?code=c&state=" + st, ErrNotRedirect},
 		{"not an address", "code=c&state=" + st, ErrNotRedirect},
+		{"javascript", "javascript:x?code=c&state=" + st, ErrNotRedirect},
 		{"empty", "   ", ErrNotRedirect},
-		{"the authorize address", s.URL(), ErrNotRedirect},
+		{"oversized", redirect + "?code=" + strings.Repeat("c", 64<<10) + "&state=" + st, ErrNotRedirect},
+		{"the authorize address", s.URL(), ErrNoCode},
 		{"wrong state", redirect + "?code=c&state=not-" + st, ErrStateMismatch},
 		{"no state", redirect + "?code=c", ErrStateMismatch},
 		{"denied", redirect + "?error=access_denied&error_description=User+said+no&state=" + st, ErrDenied},
@@ -482,7 +499,7 @@ func TestPaste(t *testing.T) {
 		}
 		assertNoSecrets(t, err, "c&state", st, s.verifier)
 	}
-	if err := s.Paste("https://evil.example.org/?code=c"); err == nil ||
+	if err := s.Paste("mailto:x?code=c"); err == nil ||
 		err.Error() != "this is not the address Exact Online sent you to; copy the whole address from the browser's address bar after logging in" {
 		t.Errorf("foreign paste error = %q", err)
 	}

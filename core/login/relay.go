@@ -56,5 +56,4 @@ func (s *Session) Finish(who string, err error) {
 		return
 	}
 	s.final = &final{who: who, err: err}
-	close(s.finalCh)
 }

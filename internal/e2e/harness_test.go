@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,13 @@ type world struct {
 // free loopback port.
 func newWorld(t *testing.T, mod func(*exactsim.Config)) *world {
 	t.Helper()
+	return newWorldAt(t, "", mod)
+}
+
+// newWorldAt is newWorld with the app's redirect URI given; empty picks a
+// free loopback port.
+func newWorldAt(t *testing.T, redirect string, mod func(*exactsim.Config)) *world {
+	t.Helper()
 	testenv.NeedKeyring(t)
 	cfg := exactsim.Config{
 		AccessLifetime: 600 * time.Second,
@@ -76,7 +84,10 @@ func newWorld(t *testing.T, mod func(*exactsim.Config)) *world {
 		mod(&cfg)
 	}
 	w := &world{t: t, clientID: "c0ffee00-1111-4222-8333-" + fmt.Sprintf("%012d", time.Now().UnixNano()%1e12)}
-	w.redirect = fmt.Sprintf("http://127.0.0.1:%d/callback", freePort(t))
+	w.redirect = redirect
+	if w.redirect == "" {
+		w.redirect = fmt.Sprintf("http://127.0.0.1:%d/callback", freePort(t))
+	}
 	cfg.Apps = []exactsim.App{{ClientID: w.clientID, ClientSecret: clientSecret, RedirectURIs: []string{w.redirect}}}
 	w.sim = exactsim.New(cfg)
 	w.srv = httptest.NewServer(w.sim)
@@ -215,6 +226,37 @@ func formLogin(t *testing.T, authURL, user, pass string) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("login ended with %d: %s", resp.StatusCode, body)
+	}
+	// Like a browser, follow "Connecting…" until the outcome is shown, so
+	// connect need not wait for a reader that never comes.
+	go followRefresh(hc, resp.Request.URL, string(body))
+}
+
+// refreshTarget finds the address of a <meta http-equiv="refresh"> page.
+var refreshTarget = regexp.MustCompile(`http-equiv="refresh" content="\d+;url=([^"]+)"`)
+
+// followRefresh asks again as the page's meta refresh says, for at most a
+// minute; it gives up quietly, as a closed browser tab would.
+func followRefresh(hc *http.Client, base *url.URL, page string) {
+	pace := time.NewTicker(time.Second) // the page's own refresh interval
+	defer pace.Stop()
+	for range 60 {
+		m := refreshTarget.FindStringSubmatch(page)
+		if m == nil {
+			return
+		}
+		next, err := base.Parse(html.UnescapeString(m[1]))
+		if err != nil {
+			return
+		}
+		<-pace.C
+		resp, err := hc.Get(next.String())
+		if err != nil {
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		base, page = next, string(b)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
+	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
 	"github.com/exactkeeper/exactkeeper/ui/demo"
@@ -42,17 +42,11 @@ func StartDemo(ctx context.Context, v vault.Vault) (dir string, env []string, er
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("demo: cannot pick a port for the login callback: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	redirect := fmt.Sprintf("http://127.0.0.1:%d/callback", port)
-
+	// The demo logs in the way a real owner does: through the relay page,
+	// which the simulator serves itself so the demo stays offline.
+	redirect := login.DefaultRedirectURI
 	cfg := exactsim.DemoConfig()
 	cfg.AccessLifetime, cfg.RefreshIdle = demoAccess, demoRefreshIdle
-	cfg.Apps[0].RedirectURIs = append(cfg.Apps[0].RedirectURIs, redirect)
 	simURL, _, err := exactsim.ListenAndServe(ctx, "127.0.0.1:0", cfg, nil)
 	if err != nil {
 		return "", nil, fmt.Errorf("demo: the simulator did not start: %w", err)
