@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 

@@ -11,7 +11,7 @@ want=(
 case "${1:-build}" in
 test)
   # real browser, X server, notification daemon and screenshots for the tests
-  want+=(chromium xvfb xauth x11-utils dunst imagemagick) ;;
+  want+=(chromium xvfb xauth x11-utils dunst imagemagick xdotool) ;;
 package)
   # mingw-w64 for the Windows cross-build, wine for its smoke start, xz and
   # zip for the archives, desktop-file-utils to validate .desktop files,

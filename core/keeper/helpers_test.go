@@ -62,6 +62,7 @@ type fakeExact struct {
 	faults         []string // popped per refresh call: 500, 503, 500-after-rotate, old, 429, too-early
 	refreshes      int
 	exchanges      int
+	calls          int      // every token-endpoint call, refused ones too
 	secrets        []string // everything secret it issued or accepted
 	n              int
 	userID         string
@@ -95,6 +96,9 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
+	f.mu.Lock()
+	f.calls++
+	f.mu.Unlock()
 	if f.entered != nil {
 		f.entered <- struct{}{}
 	}
@@ -104,8 +108,12 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	now := f.clock.Now()
-	if r.PostForm.Get("client_id") != "app-1" || r.PostForm.Get("client_secret") != f.secret {
+	if r.PostForm.Get("client_id") != "app-1" {
 		deny(w, 400, "", `{"error":"invalid_client","error_description":"Client with identifier not found"}`)
+		return
+	}
+	if r.PostForm.Get("client_secret") != f.secret {
+		deny(w, 401, "", `{"error":"invalid_client"}`)
 		return
 	}
 	switch r.PostForm.Get("grant_type") {

@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/exactsim"
+	"github.com/exactkeeper/exactkeeper/core/vault"
 )
 
 // relayWorld is a world whose app registers the relay page as its redirect
@@ -146,5 +150,119 @@ func TestConnectRelayPaste(t *testing.T) {
 	}
 	if tok := w.token(); !w.me(tok.AccessToken) {
 		t.Errorf("the token after a pasted relay login was refused by current/Me")
+	}
+}
+
+// TestConnectWrongSecretIsHonest: with a mistyped client secret the browser
+// no longer says "Connected": it says the secret is wrong, and connect
+// exits 4 (needs attention) with one sentence.
+func TestConnectWrongSecretIsHonest(t *testing.T) {
+	w, _ := relayWorld(t)
+	tab := relayTab(t, relayBrowser(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c := w.cmd(ctx, w.connectArgs("Bakkerij De Jong")...)
+	c.Stdin = strings.NewReader("not-the-secret\n")
+	var errb bytes.Buffer
+	c.Stderr = &errb
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	authURL, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no URL: %v; %s", err, errb.String())
+	}
+	loginInBrowser(t, tab, strings.TrimSpace(authURL))
+	if err := chromedp.Do(tab, chromedp.WaitVisible(chromedp.CSS(`#title[data-outcome="wrong-secret"]`))); err != nil {
+		t.Fatalf("the browser did not say the client secret is wrong: %v", err)
+	}
+	err = c.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 4 {
+		t.Fatalf("connect with a wrong secret: %v, want exit code 4; stderr: %s", err, errb.String())
+	}
+	if !strings.Contains(errb.String(), "client secret") || strings.Contains(errb.String(), "not-the-secret") {
+		t.Errorf("stderr does not explain the refused secret, or shows it: %s", errb.String())
+	}
+	if n := len(w.config().Connections); n != 0 {
+		t.Errorf("a connection was saved although the login failed (%d)", n)
+	}
+}
+
+// TestSecretCommand: the owner renewed the client secret in the App
+// Center; refreshing fails with "needs attention" (exit 4), the refresh
+// token is kept, and `secret NAME --client-secret-stdin` mends the chain
+// without a browser login.
+func TestSecretCommand(t *testing.T) {
+	w := newWorld(t, func(c *exactsim.Config) { c.AccessLifetime = 2 * time.Second })
+	w.connect("Bakkerij")
+	id := w.config().Connections[0].ID
+	rt, _ := w.keyring().Get(vault.RefreshTokenKey(id))
+	w.sim.AddApp(exactsim.App{ClientID: w.clientID, ClientSecret: "renewed-secret-77", RedirectURIs: []string{w.redirect}})
+
+	// `refresh` hands back the cached token (2 s) without asking Exact
+	// until Exact's window opens; then it asks, and is refused.
+	var res result
+	until(t, 30*time.Second, "the refresh to be refused", func() bool {
+		res = w.run("", "refresh", "Bakkerij")
+		return res.code != 0
+	})
+	if res.code != 4 || !strings.Contains(res.stderr, "exactkeeperctl secret") {
+		t.Fatalf("refresh with a renewed secret exited %d: %s; want 4 and the command to mend it", res.code, res.stderr)
+	}
+	if got, _ := w.keyring().Get(vault.RefreshTokenKey(id)); got != rt {
+		t.Fatal("the refresh token changed after a refused client secret")
+	}
+	if res := w.run("", "status"); !strings.Contains(res.stdout, "needs-attention") {
+		t.Errorf("status does not show needs-attention:\n%s", res.stdout)
+	}
+	if res := w.run("wrong-again\n", "secret", "Bakkerij", "--client-secret-stdin"); res.code != 4 {
+		t.Errorf("secret with another wrong value exited %d: %s", res.code, res.stderr)
+	}
+	res = w.run("renewed-secret-77\n", "secret", "Bakkerij", "--client-secret-stdin")
+	if res.code != 0 || !strings.Contains(res.stderr, "works") {
+		t.Fatalf("secret exited %d: %s", res.code, res.stderr)
+	}
+	if tok := w.token(); !w.me(tok.AccessToken) {
+		t.Error("the token after the new secret was refused")
+	}
+	if st := w.sim.Stats(); st.Exchanges != 1 {
+		t.Errorf("%d code exchanges, want 1: no new browser login", st.Exchanges)
+	}
+}
+
+// TestRelayPageCommand: relay-page prints the embedded page byte for byte,
+// which the Pages workflow publishes and owners host themselves.
+func TestRelayPageCommand(t *testing.T) {
+	res := (&world{t: t, home: t.TempDir()}).run("", "relay-page")
+	if res.code != 0 || res.stdout != string(assets.RelayPage()) {
+		t.Fatalf("relay-page exited %d with %d bytes, want the %d bytes of the page", res.code, len(res.stdout), len(assets.RelayPage()))
+	}
+}
+
+// TestReconnectForcesLogin: a reconnect from the command line asks Exact to
+// show its login page (force_login=1), so another Exact user can log in;
+// a first connect does not.
+func TestReconnectForcesLogin(t *testing.T) {
+	w := newWorld(t, nil)
+	authURL, wait := w.startConnect("Bakkerij")
+	if strings.Contains(authURL, "force_login") {
+		t.Errorf("a first login sends force_login: %s", authURL)
+	}
+	formLogin(t, authURL, userName, password)
+	if res := wait(); res.code != 0 {
+		t.Fatalf("connect: %s", res.stderr)
+	}
+	authURL, wait = w.startConnect("Bakkerij")
+	if !strings.Contains(authURL, "force_login=1") {
+		t.Errorf("a reconnect does not send force_login=1: %s", authURL)
+	}
+	formLogin(t, authURL, userName, password)
+	if res := wait(); res.code != 0 {
+		t.Fatalf("reconnect: %s", res.stderr)
 	}
 }
