@@ -164,7 +164,7 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 // so far; once keeper.ConnStatus carries the store's Attention, this should
 // also check that it is keeper.AttentionSecret.
 func needsSecret(c keeper.ConnStatus) bool {
-	return c.Status == keeper.StatusNeedsAttention
+	return c.Status == keeper.StatusNeedsAttention && c.Attention == keeper.AttentionSecret
 }
 
 func stateText(status string) string {

@@ -397,7 +397,10 @@ func connFixture() []keeper.ConnStatus {
 		{ID: "dead", Name: "Kapsalon", Region: "nl", Status: keeper.StatusNeedsReconnect, UserName: "kapper",
 			LastRefresh: at(-29 * 24 * time.Hour), LapsesAt: at(24 * time.Hour)},
 		{ID: "new", Name: "Nieuw", BaseURL: "https://start.exactonline.nl", Status: keeper.StatusNew},
-		{ID: "secret", Name: "Bloemist", Region: "be", Status: keeper.StatusNeedsAttention, FullName: "An Claes", Division: 9,
+		{ID: "api", Name: "Drukkerij", Region: "nl", Status: keeper.StatusNeedsAttention, Attention: keeper.AttentionAPI, FullName: "Piet", Division: 7,
+			LastRefresh: at(-time.Hour), LapsesAt: at(29 * 24 * time.Hour), NextRefresh: at(23 * time.Hour),
+			LastError: "Exact Online refused to tell who is logged in (HTTP 403) (Exact Online says \"Forbidden - Application Scope Violated\")"},
+		{ID: "secret", Name: "Bloemist", Region: "be", Status: keeper.StatusNeedsAttention, Attention: keeper.AttentionSecret, FullName: "An Claes", Division: 9,
 			LastRefresh: at(-2 * 24 * time.Hour), LapsesAt: at(28 * 24 * time.Hour), NextRefresh: at(time.Hour),
 			LastError: "Bloemist: Exact Online refused the app's client secret"},
 	}
@@ -422,6 +425,9 @@ func TestConnectionsInEveryState(t *testing.T) {
 		{"dead", "dash.state.needs-reconnect", widget.DangerImportance, []string{"kapper", i18n.T("dash.conn.needs-reconnect-help"), "1 day left"}, true},
 		{"new", "dash.state.new", widget.MediumImportance, []string{i18n.T("dash.conn.last-refresh-never"), "https://start.exactonline.nl"}, false},
 		{"secret", "dash.state.needs-attention", widget.DangerImportance, []string{"An Claes", "refused this app's client secret", "The login itself is kept", "28 days left"}, true},
+		// Exact refuses API calls: the chain is kept alive and refreshing
+		// stays possible; Exact's own words are shown.
+		{"api", "dash.state.needs-attention", widget.DangerImportance, []string{"Piet", "Application Scope Violated"}, false},
 	}
 	for _, tt := range tests {
 		c := h.d.conns.cards[tt.id]

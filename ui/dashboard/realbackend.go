@@ -269,6 +269,10 @@ func (l *realLogin) Cancel() {
 func (l *realLogin) Wait(ctx context.Context) (store.Connection, error) {
 	defer l.Cancel()
 	conn, err := l.l.Wait(ctx)
+	if errors.Is(err, keeper.ErrAPIRefused) {
+		// Connected and kept alive; the card shows what Exact refuses.
+		err = nil
+	}
 	if err != nil {
 		return store.Connection{}, err
 	}
