@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -21,7 +22,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/exactkeeper/exactkeeper/assets"
@@ -34,7 +37,8 @@ import (
 // answer in the query. The Exact Keeper side is a plain loopback listener
 // that speaks the page's contract: GET /callback/ready?state=S answers 204
 // with Access-Control-Allow-Origin: * for the awaited S, GET /callback
-// takes the answer.
+// takes the answer, GET /barrier?ID answers a marker request that the test
+// sends through the page (see relayBarrier).
 
 // relaySite serves the relay page over HTTPS on 127.0.0.1.
 type relaySite struct {
@@ -90,18 +94,23 @@ type relayListener struct {
 	// 204 for want only.
 	ready func(state string) bool
 	want  string
-	delay time.Duration // before answering /callback/ready
+	// hold, when set, keeps each /callback/ready unanswered until release
+	// closes it (a slow probe, answered when the test says so).
+	hold        chan struct{}
+	releaseOnce sync.Once
 
 	mu        sync.Mutex
 	probes    []string // raw queries of GET /callback/ready
 	callbacks []string // raw queries of GET /callback
 	other     []string // anything else, method and URI
+	markers   []string // raw queries of GET /barrier, the test's own
+	probed    chan string
 	got       chan string
 }
 
 func newRelayListener(t *testing.T, configure func(*relayListener)) *relayListener {
 	t.Helper()
-	l := &relayListener{got: make(chan string, 16)}
+	l := &relayListener{got: make(chan string, 16), probed: make(chan string, 16)}
 	if configure != nil {
 		configure(l)
 	}
@@ -111,8 +120,16 @@ func newRelayListener(t *testing.T, configure func(*relayListener)) *relayListen
 			l.mu.Lock()
 			l.probes = append(l.probes, r.URL.RawQuery)
 			l.mu.Unlock()
-			if l.delay > 0 {
-				time.Sleep(l.delay)
+			select {
+			case l.probed <- r.URL.RawQuery:
+			default: // nobody waits for that many
+			}
+			if l.hold != nil {
+				select {
+				case <-l.hold:
+				case <-r.Context().Done(): // the tab went away
+					return
+				}
 			}
 			state := r.URL.Query().Get("state")
 			ok := state == l.want && l.want != ""
@@ -133,6 +150,13 @@ func newRelayListener(t *testing.T, configure func(*relayListener)) *relayListen
 			l.got <- r.URL.RawQuery
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			io.WriteString(w, "<!DOCTYPE html><title>received</title><h1 id=title>received</h1>")
+		case r.Method == http.MethodGet && r.URL.Path == "/barrier":
+			l.mu.Lock()
+			l.markers = append(l.markers, r.URL.RawQuery)
+			l.mu.Unlock()
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusNoContent)
 		case r.URL.Path == "/favicon.ico": // chromium asks by itself once at /callback
 			http.NotFound(w, r)
 		default:
@@ -143,8 +167,20 @@ func newRelayListener(t *testing.T, configure func(*relayListener)) *relayListen
 		}
 	}))
 	t.Cleanup(l.srv.Close)
+	// Cleanups run last-in first-out: a held probe is let go before Close
+	// waits for the handlers to end.
+	t.Cleanup(l.release)
 	l.port = l.srv.Listener.Addr().(*net.TCPAddr).Port
 	return l
+}
+
+// release lets held probes (see hold) be answered.
+func (l *relayListener) release() {
+	l.releaseOnce.Do(func() {
+		if l.hold != nil {
+			close(l.hold)
+		}
+	})
 }
 
 // seen returns copies of what the listener has received so far.
@@ -152,6 +188,12 @@ func (l *relayListener) seen() (probes, callbacks, other []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.probes), slices.Clone(l.callbacks), slices.Clone(l.other)
+}
+
+func (l *relayListener) markersSeen() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.markers)
 }
 
 // relayFreePort returns a loopback port nothing listens on.
@@ -216,27 +258,208 @@ func relayNavigate(t *testing.T, tab context.Context, u string) {
 
 const relayStateJS = `(function () { var s = document.getElementById("status"); return s ? s.getAttribute("data-state") : ""; })()`
 
+// relaySettled matches #status once the page has left "checking", whatever
+// it settled on, so an unwanted state ends the wait as soon as a wanted one.
+const relaySettled = `#status[data-state]:not([data-state="checking"])`
+
 // relayWaitState waits until #status has one of the wanted data-state
-// values and returns it; any other settled state ends the wait at once.
+// values and returns it; any other settled state ends the wait at once and
+// fails. The wait is chromedp's own (a query that is retried until it
+// matches, across navigations), bounded by limit.
 func relayWaitState(t *testing.T, tab context.Context, limit time.Duration, want ...string) string {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	last := ""
-	for time.Now().Before(deadline) {
-		s, err := chromedp.Run(tab, chromedp.Evaluate[string](relayStateJS))
-		if err == nil {
-			last = s
-			if slices.Contains(want, s) {
-				return s
-			}
-			if s != "" && s != "checking" {
-				t.Fatalf("the page settled on data-state=%q, want one of %q", s, want)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(tab, limit)
+	defer cancel()
+	waitErr := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(relaySettled)))
+	s, err := chromedp.Run(tab, chromedp.Evaluate[string](relayStateJS))
+	switch {
+	case waitErr != nil:
+		t.Fatalf("no data-state in %q after %v (now %q): %v", want, limit, s, waitErr)
+	case err != nil:
+		t.Fatalf("reading data-state: %v", err)
+	case !slices.Contains(want, s):
+		t.Fatalf("the page settled on data-state=%q, want one of %q", s, want)
 	}
-	t.Fatalf("no data-state in %q after %v (last %q)", want, limit, last)
-	return ""
+	return s
+}
+
+// relayEvent is one thing relayTrace saw, at a time since the trace began.
+type relayEvent struct {
+	at   time.Duration
+	kind string // request, navigation, response, failed, state
+	url  string // towards the listener; empty for a state
+	text string // resource type, navigation reason, status, error or state
+}
+
+func (e relayEvent) String() string {
+	if e.kind == "state" {
+		return fmt.Sprintf("data-state=%q", e.text)
+	}
+	return fmt.Sprintf("%s %s (%s)", e.kind, e.url, e.text)
+}
+
+// relayTrace records, from the CDP events of one tab, what the page does
+// towards the listener: each request (Network.requestWillBeSent) and each
+// script navigation (Page.frameRequestedNavigation) it starts to the
+// listener's origin, what became of those requests, and, in a tab with
+// relayStateReporter, each data-state the page shows. chromedp.Listen calls
+// event in the order the events arrive, and before any command whose reply
+// came after them returns, which is what relayBarrier builds on.
+type relayTrace struct {
+	origin  string // http://127.0.0.1:port/ of the listener
+	start   time.Time
+	changed chan struct{} // room for one: something was recorded
+
+	mu     sync.Mutex
+	events []relayEvent
+	urls   map[network.RequestID]string
+}
+
+func relayTraceTab(t *testing.T, tab context.Context, l *relayListener) *relayTrace {
+	t.Helper()
+	tr := &relayTrace{
+		origin:  fmt.Sprintf("http://127.0.0.1:%d/", l.port),
+		start:   time.Now(),
+		changed: make(chan struct{}, 1),
+		urls:    make(map[network.RequestID]string),
+	}
+	ctx, cancel := context.WithCancel(tab)
+	t.Cleanup(cancel)
+	if err := chromedp.Listen(ctx, tr.event); err != nil {
+		t.Fatalf("listening to the tab: %v", err)
+	}
+	return tr
+}
+
+// event runs on chromedp's reading goroutine: it only records.
+func (tr *relayTrace) event(ev any) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := len(tr.events)
+	add := func(kind, u, text string) {
+		tr.events = append(tr.events, relayEvent{time.Since(tr.start), kind, u, text})
+	}
+	switch ev := ev.(type) {
+	case *network.EventRequestWillBeSent:
+		if ev.Request != nil && strings.HasPrefix(ev.Request.URL, tr.origin) {
+			tr.urls[ev.RequestID] = ev.Request.URL
+			add("request", ev.Request.URL, string(ev.Type))
+		}
+	case *page.EventFrameRequestedNavigation:
+		if strings.HasPrefix(ev.URL, tr.origin) {
+			add("navigation", ev.URL, string(ev.Reason))
+		}
+	case *network.EventResponseReceived:
+		if u, ok := tr.urls[ev.RequestID]; ok && ev.Response != nil {
+			add("response", u, strconv.FormatInt(ev.Response.Status, 10))
+		}
+	case *network.EventLoadingFailed:
+		if u, ok := tr.urls[ev.RequestID]; ok {
+			text := ev.ErrorText
+			if ev.BlockedReason != "" {
+				text += ", blocked: " + string(ev.BlockedReason)
+			}
+			if ev.CorsErrorStatus != nil {
+				text += ", CORS: " + string(ev.CorsErrorStatus.CorsError) + " " + ev.CorsErrorStatus.FailedParameter
+			}
+			add("failed", u, text)
+		}
+	case *runtime.EventConsoleAPICalled:
+		var mark, state string
+		if len(ev.Args) == 2 &&
+			json.Unmarshal(ev.Args[0].Value, &mark) == nil && mark == relayStateMark &&
+			json.Unmarshal(ev.Args[1].Value, &state) == nil {
+			add("state", "", state)
+		}
+	}
+	if len(tr.events) > n {
+		select {
+		case tr.changed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (tr *relayTrace) all() []relayEvent {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return slices.Clone(tr.events)
+}
+
+// started lists the requests and navigations towards the listener, in the
+// order the tab started them, as "request URL" or "navigation URL".
+func (tr *relayTrace) started() []string {
+	var s []string
+	for _, e := range tr.all() {
+		if e.kind == "request" || e.kind == "navigation" {
+			s = append(s, e.kind+" "+e.url)
+		}
+	}
+	return s
+}
+
+// relayStateMark and relayStateReporter: a script for tabs that want each
+// data-state as an event. A MutationObserver, set up before the page's
+// script runs, reports every value #status takes as a console call, which
+// reaches relayTrace through Runtime.consoleAPICalled.
+const relayStateMark = "relay-state"
+
+const relayStateReporter = `(function () {
+  var last = null;
+  function report() {
+    var s = document.getElementById("status");
+    var v = s && s.getAttribute("data-state");
+    if (v && v !== last) {
+      last = v;
+      console.debug("` + relayStateMark + `", v);
+    }
+  }
+  new MutationObserver(report).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-state"] });
+})();`
+
+// relayBarrier answers "did the page start anything else towards the
+// listener?" without waiting for time to pass. Called once the page has
+// settled (its data-state is final, so its script has run everything it
+// runs by itself), it makes the page send one marker request to the
+// listener and awaits the answer. Then:
+//   - the listener has the marker, so it has every request of the page
+//     that got there first;
+//   - the trace has the marker's Network.requestWillBeSent, because the
+//     renderer reports a request before it sends it, on the same CDP
+//     session as the reply to the evaluation, and chromedp.Listen sees an
+//     event before the command that follows it returns. A request or a
+//     navigation that the page started before the marker was reported
+//     before it, so it is in the trace now, whether or not it ever reached
+//     the listener.
+//
+// It returns what the trace holds besides the marker.
+func relayBarrier(t *testing.T, tab context.Context, l *relayListener, tr *relayTrace) []string {
+	t.Helper()
+	id := relayRandom(16)
+	marker := fmt.Sprintf("http://127.0.0.1:%d/barrier?%s", l.port, id)
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`fetch(`+strconv.Quote(marker)+`, {mode: "no-cors", cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer"}).then(function () { return true; })`,
+		chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("the marker request through the page: %v", err)
+	}
+	if !slices.Contains(l.markersSeen(), id) {
+		t.Fatalf("the page's marker request was answered, but the listener has no marker %s (it has %q)", id, l.markersSeen())
+	}
+	var rest []string
+	found := false
+	for _, s := range tr.started() {
+		if s == "request "+marker {
+			found = true
+			continue
+		}
+		rest = append(rest, s)
+	}
+	if !found {
+		t.Fatalf("the trace of the tab lacks the marker request %s: %q", marker, tr.started())
+	}
+	return rest
 }
 
 func relayProblems(t *testing.T, tab context.Context) {
@@ -337,19 +560,28 @@ func TestRelayForward(t *testing.T) {
 	})
 
 	// The probe is slow (a permission prompt, a busy PC): the paste
-	// fallback shows after about 3 s, and the late yes still forwards.
+	// fallback shows after about 3 s, and the late yes still forwards. The
+	// listener holds the probe unanswered until the test has seen the
+	// fallback, so "late" is an order of events, not a guess at durations.
 	t.Run("late answer", func(t *testing.T) {
-		l := newRelayListener(t, func(l *relayListener) { l.delay = 4500 * time.Millisecond })
+		l := newRelayListener(t, func(l *relayListener) { l.hold = make(chan struct{}) })
 		l.want = strconv.Itoa(l.port) + "." + relayRandom(22)
 		query := "code=late%21one&state=" + l.want
 		tab := relayTab(t, br)
-		start := time.Now()
 		relayNavigate(t, tab, site.url(query))
-		relayWaitState(t, tab, 6*time.Second, "fallback")
-		if d := time.Since(start); d < 2*time.Second {
-			t.Errorf("fallback after %v, want about 3 s", d)
+		select {
+		case <-l.probed: // held from here on: the fallback cannot be its answer
+		case <-time.After(6 * time.Second):
+			t.Fatal("the probe did not reach the listener")
 		}
+		// The probe is held, so the fallback can only come from the page's
+		// own timer (no timing assertion: how long it waits is the page's).
+		relayWaitState(t, tab, 6*time.Second, "fallback")
 		relayAddressShown(t, tab, site.url(query))
+		if _, callbacks, _ := l.seen(); len(callbacks) != 0 {
+			t.Errorf("the listener got %q while the probe was unanswered", callbacks)
+		}
+		l.release()
 		select {
 		case got := <-l.got:
 			if got != query {
@@ -366,10 +598,17 @@ func TestRelayForward(t *testing.T) {
 		l.want = strconv.Itoa(l.port) + ".someoneelse"
 		query := "code=abc&state=" + strconv.Itoa(l.port) + ".notthisone"
 		tab := relayTab(t, br)
+		tr := relayTraceTab(t, tab, l)
 		relayNavigate(t, tab, site.url(query))
 		relayWaitState(t, tab, 6*time.Second, "fallback")
 		relayAddressShown(t, tab, site.url(query))
-		time.Sleep(300 * time.Millisecond)
+		// Whatever the page sent after the no is in the trace and at the
+		// listener once the marker is (see relayBarrier).
+		rest := relayBarrier(t, tab, l, tr)
+		probe := fmt.Sprintf("request http://127.0.0.1:%d/callback/ready?state=%s", l.port, url.QueryEscape(strconv.Itoa(l.port)+".notthisone"))
+		if len(rest) != 1 || rest[0] != probe {
+			t.Errorf("the tab started %q towards the listener; want the probe only (%s)", rest, probe)
+		}
 		if probes, callbacks, other := l.seen(); len(probes) != 1 || len(callbacks) != 0 || len(other) != 0 {
 			t.Errorf("listener saw probes %q callbacks %q other %q; want one probe only", probes, callbacks, other)
 		}
@@ -380,20 +619,20 @@ func TestRelayForward(t *testing.T) {
 	}
 }
 
+// relayUntilLocation waits for the listener's page (the only one with
+// #title) to be in the tab, then checks its address.
 func relayUntilLocation(t *testing.T, tab context.Context, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var loc string
-	for time.Now().Before(deadline) {
-		if l, err := chromedp.Run(tab, chromedp.Location()); err == nil {
-			loc = l
-			if loc == want {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	waitErr := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("title")))
+	loc, err := chromedp.Run(tab, chromedp.Location())
+	switch {
+	case err != nil:
+		t.Errorf("reading the location: %v (waiting for the listener's page: %v)", err, waitErr)
+	case loc != want:
+		t.Errorf("browser is at %s, want %s (waiting for the listener's page: %v)", loc, want, waitErr)
 	}
-	t.Errorf("browser is at %s, want %s", loc, want)
 }
 
 // Nothing listens on the port in the state: the page stays, shows its
@@ -439,13 +678,14 @@ func TestRelayFallback(t *testing.T) {
 	if err := chromedp.Do(tab, chromedp.Click(chromedp.ID("copy"))); err != nil {
 		t.Fatal(err)
 	}
-	var said string
-	for range 40 {
-		if said = relayEval[string](t, tab, `document.getElementById("copied").textContent`); said != "" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
+	// #copied is empty until the page has its answer (the clipboard's
+	// promise settles after the click).
+	cctx, ccancel := context.WithTimeout(tab, 5*time.Second)
+	if err := chromedp.Do(cctx, chromedp.WaitReady(chromedp.CSS(`#copied:not(:empty)`))); err != nil {
+		t.Logf("waiting for the page to answer Copy: %v", err)
 	}
+	ccancel()
+	said := relayEval[string](t, tab, `document.getElementById("copied").textContent`)
 	if said != "Copied." {
 		t.Errorf("after Copy the page says %q, want Copied.", said)
 	} else if clip, err := chromedp.Run(tab, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil {
@@ -538,13 +778,18 @@ func TestRelayMalformedState(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p0, c0, o0 := l.seen()
+			tr := relayTraceTab(t, tab, l)
 			u := site.url(tc.query)
 			relayNavigate(t, tab, u)
 			relayWaitState(t, tab, 5*time.Second, "invalid")
-			time.Sleep(200 * time.Millisecond) // time for a wrong request to arrive
 			relayAddressShown(t, tab, u)
 			if relayEval[bool](t, tab, `!document.getElementById("more").hidden`) {
 				t.Error("#forward is offered for a malformed state")
+			}
+			// A wrong request the page started is in the trace (and, if it
+			// got there, at the listener) once the marker is.
+			if rest := relayBarrier(t, tab, l, tr); len(rest) > 0 {
+				t.Errorf("the tab started %q towards the listener", rest)
 			}
 			if probes, callbacks, other := l.seen(); len(probes)+len(callbacks)+len(other) > len(p0)+len(c0)+len(o0) {
 				t.Errorf("the listener was reached: probes %q callbacks %q other %q",
@@ -573,25 +818,54 @@ func TestRelayPublicOrigin(t *testing.T) {
 		t.Logf("browser: %s (%s)", v.Product, v.UserAgent)
 	}
 
+	// observe loads u and logs, as they happen, each data-state the page
+	// shows and what becomes of its requests to the listener. It ends when
+	// the listener gets the forward, or when the probe has failed or been
+	// refused with the page at the fallback (from then on the page does
+	// nothing by itself), or, with the probe still pending (a permission
+	// prompt nobody answers), after an 8 s observation window.
 	observe := func(t *testing.T, tab context.Context, l *relayListener, u string) (forwarded bool) {
 		t.Helper()
+		if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: relayStateReporter}); err != nil {
+			t.Fatalf("injecting the state reporter: %v", err)
+		}
+		tr := relayTraceTab(t, tab, l)
+		probe := tr.origin + "callback/ready?"
 		relayNavigate(t, tab, u)
-		start := time.Now()
-		last := ""
-		for time.Since(start) < 8*time.Second {
+		window := time.NewTimer(8 * time.Second)
+		defer window.Stop()
+		logged, state, answered, refused := 0, "", false, false
+	watch:
+		for {
+			evs := tr.all()
+			for _, e := range evs[logged:] {
+				t.Logf("%5.2fs: %s", e.at.Seconds(), e)
+				switch {
+				case e.kind == "state":
+					state = e.text
+				case !strings.HasPrefix(e.url, probe):
+				case e.kind == "response" && e.text == "204":
+					answered = true // a failure after this is the forward cutting the probe off
+				case e.kind == "response", e.kind == "failed" && !answered:
+					refused = true
+				}
+			}
+			logged = len(evs)
+			if refused && state == "fallback" {
+				t.Logf("the probe did not get its 204 and the page stays at the fallback")
+				break
+			}
 			select {
 			case q := <-l.got:
-				t.Logf("%5.2fs: the listener got /callback?%s: forwarded", time.Since(start).Seconds(), q)
+				t.Logf("%5.2fs: the listener got /callback?%s: forwarded", time.Since(tr.start).Seconds(), q)
 				probes, _, other := l.seen()
 				t.Logf("listener: probes %q, other requests (a preflight would show here) %q", probes, other)
 				return true
-			default:
+			case <-tr.changed:
+			case <-window.C:
+				t.Logf("%5.2fs: no forward, and the probe still unanswered: end of the observation window", time.Since(tr.start).Seconds())
+				break watch
 			}
-			if s, err := chromedp.Run(tab, chromedp.Evaluate[string](relayStateJS)); err == nil && s != last {
-				t.Logf("%5.2fs: data-state=%q", time.Since(start).Seconds(), s)
-				last = s
-			}
-			time.Sleep(100 * time.Millisecond)
 		}
 		for _, name := range []string{"loopback-network", "local-network", "local-network-access"} {
 			st, err := chromedp.Run(tab, chromedp.Evaluate[string](
