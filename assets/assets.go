@@ -9,7 +9,7 @@ import (
 	"io/fs"
 )
 
-// FS holds icons/ (PNG) and translations/ (flat JSON catalogues named
+// FS holds icons/ (PNG, and ICO for the Windows tray) and translations/ (flat JSON catalogues named
 // <lang>.json, in any sub-directory).
 //
 //go:embed icons translations
@@ -31,6 +31,16 @@ func Icon(state string, dark bool) []byte {
 		variant = "dark"
 	}
 	return mustRead("icons/tray-" + known(state) + "-" + variant + ".png")
+}
+
+// IconICO returns the tray icon for a state as an ICO file (16, 24, 32 and
+// 48 px), which is what the Windows tray loads.
+func IconICO(state string, dark bool) []byte {
+	variant := "light"
+	if dark {
+		variant = "dark"
+	}
+	return mustRead("icons/tray-" + known(state) + "-" + variant + ".ico")
 }
 
 // TemplateIcon returns the black-with-alpha tray icon for a state, for the

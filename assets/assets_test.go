@@ -106,12 +106,18 @@ func TestTemplateIconsAreBlackWithAlpha(t *testing.T) {
 // ./assets` after changing iconart.
 func TestIconsMatchGenerator(t *testing.T) {
 	want := iconart.Images()
+	icos := iconart.ICOs()
 	entries, err := fs.ReadDir(FS, "icons")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != len(want) {
-		t.Errorf("icons/ has %d files, the generator draws %d", len(entries), len(want))
+	if len(entries) != len(want)+len(icos) {
+		t.Errorf("icons/ has %d files, the generator draws %d", len(entries), len(want)+len(icos))
+	}
+	for name, w := range icos {
+		if b, err := fs.ReadFile(FS, "icons/"+name); err != nil || !bytes.Equal(b, w) {
+			t.Errorf("icons/%s is missing or differs from what the generator draws: run go generate ./assets", name)
+		}
 	}
 	for name, w := range want {
 		b, err := fs.ReadFile(FS, "icons/"+name)

@@ -69,5 +69,7 @@ if wait_for 10 bash -c "! kill -0 $pid"; then
 fi
 check "exactkeeper.exe --demo survives 10 s (status: $code)" test "$code" = running -o "$code" = 0
 check "exactkeeper.exe --demo: no panic" no_crash "$work/demo.log"
+# The tray takes ICO on Windows; PNG bytes gave "unable to set icon".
+check "exactkeeper.exe --demo: the tray icon was set" bash -c "! grep -q 'unable to set icon' '$work/demo.log'"
 cat "$work/demo.log" >>"$SMOKE_LOG"
 finish

@@ -324,7 +324,7 @@ func notifications(t *testing.T) string {
 	var b strings.Builder
 	for _, group := range h.Data {
 		for _, n := range group {
-			fmt.Fprintf(&b, "%v | %v\n", n["summary"].Data, n["body"].Data)
+			fmt.Fprintf(&b, "%v | %v | %v\n", n["appname"].Data, n["summary"].Data, n["body"].Data)
 		}
 	}
 	return b.String()
@@ -369,6 +369,10 @@ func TestDesktopDemo(t *testing.T) {
 				_ = exec.Command("dunstctl", "close-all").Run()
 				return strings.Contains(notifications(t), tc.delegation)
 			})
+			// Notifications say who they are: the app's name, not a key.
+			if n := notifications(t); !strings.Contains(n, "Exact Keeper | ") || strings.Contains(n, "app.name") {
+				t.Errorf("notifications do not name Exact Keeper as their app:\n%s", n)
+			}
 			// Closing the window and clicking "Open" starts it again.
 			_ = exec.Command("pkill", "-f", dashBin).Run()
 			until(t, 30*time.Second, "the dashboard process to end", func() bool {

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/assets"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/platform"
@@ -98,7 +99,7 @@ func Run(ctx context.Context, o Options) error {
 		o.Host = tray.NewSystray()
 	}
 	if o.Notifier == nil {
-		o.Notifier = notify.New(i18n.T("app.name"), nil)
+		o.Notifier = notify.New(platform.AppName, assets.AppIcon())
 	}
 	k, err := keeper.New(keeper.Options{Store: st, Vault: o.Vault, Clock: o.Clock, Tick: o.KeeperTick, Logger: o.Logger})
 	if err != nil {

@@ -31,12 +31,12 @@ func NewSystray() Host {
 	}
 }
 
-func (h *systrayHost) SetIcon(png []byte) {
+func (h *systrayHost) SetIcon(icon []byte) {
 	if h.template {
-		systray.SetTemplateIcon(png, png)
+		systray.SetTemplateIcon(icon, icon)
 		return
 	}
-	systray.SetIcon(png)
+	systray.SetIcon(icon)
 }
 
 func (h *systrayHost) SetTooltip(s string) { systray.SetTooltip(s) }

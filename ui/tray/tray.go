@@ -210,7 +210,7 @@ func Tooltip(conns []keeper.ConnStatus, st State) string {
 // Host is the seam over the system tray library, so that Tray can be tested
 // without a desktop. Clicked delivers the ID of each clicked Item.
 type Host interface {
-	SetIcon(png []byte)
+	SetIcon(icon []byte) // PNG, or ICO with Options.ICO
 	SetTooltip(string)
 	SetItems([]Item)
 	Clicked() <-chan string
@@ -223,14 +223,21 @@ type Options struct {
 	// Template picks the black-with-alpha icons that the macOS menu bar
 	// tints itself.
 	Template bool
+	// ICO hands the host ICO files instead of PNG: fyne.io/systray loads
+	// the icon with LoadImage(IMAGE_ICON) on Windows, which shows nothing
+	// for PNG bytes.
+	ICO bool
 }
 
 // DefaultOptions suits the OS: template icons on macOS; elsewhere the
 // light-outlined set, since the default task bars of Windows 11, GNOME and
 // KDE Plasma are dark (the disc's colour carries the state either way).
 func DefaultOptions() Options {
-	if runtime.GOOS == "darwin" {
+	switch runtime.GOOS {
+	case "darwin":
 		return Options{Template: true}
+	case "windows":
+		return Options{Dark: true, ICO: true}
 	}
 	return Options{Dark: true}
 }
@@ -276,8 +283,11 @@ func (t *Tray) Update(conns []keeper.ConnStatus, due []remind.Reminder, now time
 func (t *Tray) Clicked() <-chan string { return t.h.Clicked() }
 
 func (t *Tray) icon(st State) []byte {
-	if t.opts.Template {
+	switch {
+	case t.opts.Template:
 		return assets.TemplateIcon(st.String())
+	case t.opts.ICO:
+		return assets.IconICO(st.String(), t.opts.Dark)
 	}
 	return assets.Icon(st.String(), t.opts.Dark)
 }

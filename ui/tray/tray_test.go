@@ -297,6 +297,20 @@ func TestTrayTemplateIconsAndSetupTooltip(t *testing.T) {
 	}
 }
 
+// TestTrayICOOnWindows: with ICO (the Windows default) the host gets the
+// ICO of the state, never PNG bytes, which Windows' tray cannot show.
+func TestTrayICOOnWindows(t *testing.T) {
+	f := &fakeHost{}
+	tr := New(f, Options{Dark: true, ICO: true})
+	tr.Update([]keeper.ConnStatus{ok("A")}, nil, now)
+	if !bytes.Equal(f.lastIcon(), assets.IconICO("ok", true)) {
+		t.Fatal("with ICO the icon should be the ok ICO file")
+	}
+	if bytes.HasPrefix(f.lastIcon(), []byte("\x89PNG")) {
+		t.Error("PNG bytes handed to the host in ICO mode")
+	}
+}
+
 func TestTrayFollowsLanguage(t *testing.T) {
 	f := &fakeHost{}
 	tr := New(f, Options{})

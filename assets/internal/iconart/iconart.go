@@ -33,6 +33,9 @@ func Render() (map[string][]byte, error) {
 		}
 		out[name] = buf.Bytes()
 	}
+	for name, ico := range ICOs() {
+		out[name] = ico
+	}
 	return out, nil
 }
 
@@ -151,8 +154,14 @@ func stateColours(state string) (fill, sym color.NRGBA) {
 }
 
 func trayIcon(state string, outline color.NRGBA) *image.NRGBA {
+	return trayIconAt(state, outline, TraySize)
+}
+
+// trayIconAt draws the tray icon at size px: drawn, not scaled down, so
+// small Windows icons stay crisp.
+func trayIconAt(state string, outline color.NRGBA, size int) *image.NRGBA {
 	fill, sym := stateColours(state)
-	return paint(TraySize,
+	return paint(size,
 		layer{disc(0.5, 0.5, 0.48), solid(outline)},
 		layer{disc(0.5, 0.5, 0.41), solid(fill)},
 		layer{mark(state), solid(sym)},
