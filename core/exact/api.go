@@ -73,7 +73,7 @@ type Client struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURI  string
-	HTTP         *http.Client     // nil: a client with a 30 s timeout
+	HTTP         *http.Client     // nil: a client with a 30 s timeout; token calls get at least TokenCallTimeout
 	Now          func() time.Time // nil: time.Now
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 func (o Outcome) String() string {
@@ -77,7 +78,7 @@ func classify(status int, reasonHeader string, body []byte, a answer) Outcome {
 	switch {
 	case success && a.isJSON && code == "" && a.hasAccessToken:
 		return OK
-	case strings.EqualFold(strings.TrimSpace(reasonHeader), "TooEarlyToRefreshTokens"),
+	case tooEarlyReason(reasonHeader),
 		strings.Contains(desc, "access_token not expired"),
 		strings.Contains(desc, "access token not expired"):
 		return TooEarly
@@ -97,6 +98,20 @@ func classify(status int, reasonHeader string, body []byte, a answer) Outcome {
 		return RateLimited
 	}
 	return Transient
+}
+
+// tooEarlyReason recognises Exact's Reason header for a refresh asked too
+// early. The live value carries more after the name ("TooEarlyToRefreshTokens:
+// Rate limit exceeded: access_token not expired"), so the name is matched
+// as a prefix, in any case, as a whole word.
+func tooEarlyReason(h string) bool {
+	const name = "tooearlytorefreshtokens"
+	h = strings.TrimSpace(h)
+	if len(h) < len(name) || !strings.EqualFold(h[:len(name)], name) {
+		return false
+	}
+	rest := h[len(name):]
+	return rest == "" || !unicode.IsLetter(rune(rest[0])) && !unicode.IsDigit(rune(rest[0]))
 }
 
 // isUnknownClient recognises an app registration the host does not know:

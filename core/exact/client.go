@@ -12,8 +12,16 @@ import (
 )
 
 // defaultHTTP is used when Client.HTTP is nil; the timeout keeps a hung
-// connection from stalling a refresh chain forever.
+// connection from stalling a refresh chain forever. Token calls get at
+// least TokenCallTimeout instead (see tokenHTTP).
 var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+
+// TokenCallTimeout is the least time a token-endpoint call is given, end to
+// end, whatever the HTTP client's own timeout: Exact's token endpoint has
+// taken 35 s in its busy hour, and a refresh abandoned after Exact rotated
+// the chain loses it. Callers should give such a call a context of at
+// least this long too, detached from anyone who may give up waiting.
+const TokenCallTimeout = 150 * time.Second
 
 // maxBody matches what x/oauth2 reads of a token answer.
 const maxBody = 1 << 20
@@ -23,6 +31,17 @@ func (c *Client) httpClient() *http.Client {
 		return c.HTTP
 	}
 	return defaultHTTP
+}
+
+// tokenHTTP is the HTTP client for token calls: a copy of httpClient with
+// its timeout raised to TokenCallTimeout when it is shorter. No timeout at
+// all (0) stays so; the context bounds the call then.
+func (c *Client) tokenHTTP() http.Client {
+	hc := *c.httpClient()
+	if hc.Timeout > 0 && hc.Timeout < TokenCallTimeout {
+		hc.Timeout = TokenCallTimeout
+	}
+	return hc
 }
 
 func (c *Client) now() time.Time {
@@ -79,7 +98,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string) (Token, error
 // result into a Token or a classified *Error. spent is the refresh token
 // posted (empty for an exchange); secrets are cut out of any message.
 func (c *Client) tokenCall(ctx context.Context, spent string, secrets []string, call func(context.Context, *oauth2.Config) (*oauth2.Token, error)) (Token, error) {
-	hc := *c.httpClient()
+	hc := c.tokenHTTP()
 	rec := &recorder{base: hc.Transport}
 	if rec.base == nil {
 		rec.base = http.DefaultTransport

@@ -19,6 +19,11 @@ const (
 	// StatusNeedsAttention: the chain is kept, but something only the
 	// owner can mend stops it; ConnState.Attention says what.
 	StatusNeedsAttention = "needs-attention"
+	// StatusPaused: Exact refused so many token requests in the last hour
+	// that background attempts wait, so that Exact does not block the app;
+	// LastError says until when. The owner's own "refresh now" (Keeper.Refresh,
+	// RefreshNow) may still spend the last two of Exact's ten errors an hour.
+	StatusPaused = "paused"
 )
 
 // What a connection that needs attention needs.
@@ -97,8 +102,27 @@ type Clock interface {
 	NewTicker(d time.Duration) (<-chan time.Time, func())
 }
 
+// TimerClock is a Clock that can also wait: After's channel receives once
+// the clock has moved d on. The keeper waits with it when a Clock has it
+// (SystemClock and test clocks do), and on the real clock otherwise.
+type TimerClock interface {
+	Clock
+	After(d time.Duration) <-chan time.Time
+}
+
+// after waits d on c.
+func after(c Clock, d time.Duration) <-chan time.Time {
+	if tc, ok := c.(TimerClock); ok {
+		return tc.After(d)
+	}
+	return time.After(d)
+}
+
 // SystemClock is the real wall clock.
 type SystemClock struct{}
+
+// After wraps time.After.
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // Now returns the wall-clock time without its monotonic reading, so that
 // comparisons after sleep or hibernation use the wall clock.

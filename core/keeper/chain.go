@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
@@ -26,6 +27,10 @@ type attempt struct {
 	st      store.ConnState // the caller's view; the store's wins when newer
 	access  exact.Token     // the caller's access token; zero when unknown
 	pending *unsaved        // engine only: save this before anything else
+	// explicit: the owner asked for this refresh ("refresh now"), so it may
+	// spend the last of Exact's errors an hour that background attempts
+	// leave alone.
+	explicit bool
 }
 
 // visit is what a visit found or did.
@@ -38,6 +43,58 @@ type visit struct {
 	// refreshed: Exact issued a new pair. failed: the visit recorded a
 	// failure in st. gone: the connection is no longer configured.
 	refreshed, failed, gone bool
+	// notYet: no usable access token, and Exact's refresh window opens
+	// only then; a caller may wait for it and visit again.
+	notYet time.Time
+	// local: the visit failed on this PC (lock, configuration, keychain)
+	// and recorded nothing: it is not Exact's failure, so no backoff is
+	// shared; the caller may simply try again.
+	local bool
+	// paused: Exact's error budget held the visit back (StatusPaused).
+	paused bool
+	// apiRetry: a check of Exact's API got no usable answer; try later.
+	apiRetry bool
+}
+
+// sharedLogin says what a chain broken from elsewhere most likely means.
+const sharedLogin = "another program or PC seems to use this Exact login with the same app; Exact keeps one chain per user and app, so they break each other"
+
+// enter takes the chain's cross-process lock and brings v up to date with
+// the files: the connection as configured now, and the newer of the
+// caller's and the stored state, with the budget every process shares. It
+// returns nil (and sets v.err) when the visit cannot go on.
+func enter(ctx context.Context, o Options, v *visit) func() {
+	name := v.conn.Name
+	unlock, err := o.lockChain(ctx, v.conn.ID)
+	if err != nil {
+		v.err, v.local = fmt.Errorf("%s: could not take the refresh lock (%v); try again", name, err), true
+		return nil
+	}
+	cfg, err := o.Store.LoadConfig()
+	if err != nil {
+		unlock()
+		v.err, v.local = fmt.Errorf("%s: could not read the configuration (%v); nothing was changed", name, err), true
+		return nil
+	}
+	conn, ok := findID(cfg, v.conn.ID)
+	if !ok {
+		unlock()
+		v.gone, v.pending = true, nil
+		v.err = sentence(ErrUnknown, "%s was removed", name)
+		return nil
+	}
+	v.conn = conn
+	now := o.Clock.Now()
+	if state, err := o.Store.LoadState(); err != nil {
+		o.Logger.Warn("could not read the state file; using what the keeper remembers", "connection", name, "error", err)
+	} else if fresh, ok := state.Connections[conn.ID]; ok {
+		if v.st.Status == "" || fresh.LastRefresh.After(v.st.LastRefresh) {
+			v.st = mergeShared(fresh, v.st, now)
+		} else {
+			v.st = mergeShared(v.st, fresh, now)
+		}
+	}
+	return unlock
 }
 
 // visitChain does everything that may touch a chain, under its
@@ -48,30 +105,12 @@ type visit struct {
 func visitChain(ctx context.Context, o Options, a attempt) visit {
 	v := visit{conn: a.conn, st: a.st, access: a.access, pending: a.pending}
 	name := a.conn.Name
-	unlock, err := o.Store.Lock(ctx, "chain-"+a.conn.ID)
-	if err != nil {
-		v.err = fmt.Errorf("%s: could not take the refresh lock (%v); try again", name, err)
+	unlock := enter(ctx, o, &v)
+	if unlock == nil {
 		return v
 	}
 	defer unlock()
-
-	cfg, err := o.Store.LoadConfig()
-	if err != nil {
-		v.err = fmt.Errorf("%s: could not read the configuration (%v); nothing was changed", name, err)
-		return v
-	}
-	conn, ok := findID(cfg, a.conn.ID)
-	if !ok {
-		v.gone, v.pending = true, nil
-		v.err = sentence(ErrUnknown, "%s was removed", name)
-		return v
-	}
-	v.conn = conn
-	if state, err := o.Store.LoadState(); err != nil {
-		o.Logger.Warn("could not read the state file; using what the keeper remembers", "connection", name, "error", err)
-	} else if fresh, ok := state.Connections[conn.ID]; ok && (v.st.Status == "" || fresh.LastRefresh.After(v.st.LastRefresh)) {
-		v.st = fresh
-	}
+	conn := v.conn
 
 	if v.pending != nil {
 		if v.st.LastRefresh.After(v.pending.tok.IssuedAt) {
@@ -116,8 +155,25 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 		v.err = fmt.Errorf("%s: %s", name, why)
 		return v
 	case now.Before(allowedAt(v.st, best)):
+		v.notYet = allowedAt(v.st, best)
 		v.err = fmt.Errorf("%s: no access token is at hand and Exact Online allows a new one only at %s; try again then",
-			name, when(allowedAt(v.st, best), now))
+			name, when(v.notYet, now))
+		return v
+	}
+
+	limit := backgroundErrorLimit
+	if a.explicit {
+		limit = errorLimit
+	}
+	if free := budgetFreeAt(v.st.TokenErrors, now, limit); !free.IsZero() {
+		// Not one more call: Exact would block the app for an hour or more.
+		paused := pausedState(v.st, now, budgetFreeAt(v.st.TokenErrors, now, backgroundErrorLimit), "")
+		if paused.Status != v.st.Status || paused.LastError != v.st.LastError {
+			v.st = paused
+			save(o, conn, v.st)
+		}
+		v.paused = true
+		v.err = fmt.Errorf("%s: %s", name, pausedText(free, now))
 		return v
 	}
 
@@ -133,43 +189,62 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 		return v
 	}
 	if err != nil {
-		next := now.Add(o.backoff(v.st.Failures + 1))
-		v.st = failedState(v.st, now, StatusFailing, fmt.Sprintf("could not read the keychain (%v); will retry at %s", err, when(next, now)), next, true)
-		v.failed, v.err = true, fmt.Errorf("%s: %s", name, v.st.LastError)
-		save(o, conn, v.st)
+		// The keychain's trouble, not Exact's: nothing goes into the state
+		// every process shares, so the next call (here or elsewhere) tries
+		// again as soon as the keychain answers.
+		o.Logger.Warn("could not read the keychain; nothing was sent to Exact Online", "connection", name, "error", err)
+		v.local = true
+		v.err = fmt.Errorf("%s: could not read the keychain (%v); nothing was sent to Exact Online, try again once the keychain answers", name, err)
 		return v
 	}
 
-	return spend(ctx, o, v, secret, rt, best)
+	return spend(ctx, o, v, secret, rt, best, limit)
 }
 
 // spend asks Exact for a new pair and records the outcome. A 5xx, timeout or
-// lost answer is retried once at once with the same refresh token: Exact
+// lost answer is retried once at once with the same refresh token (Exact
 // may honour it for a while, and a chain that broke on "issued but not
-// received" is mended only that way.
-func spend(ctx context.Context, o Options, v visit, secret, rt string, best exact.Token) visit {
+// received" is mended only that way), unless that could exceed limit, the
+// errors an hour this attempt may spend.
+func spend(ctx context.Context, o Options, v visit, secret, rt string, best exact.Token, limit int) visit {
 	conn, name := v.conn, v.conn.Name
 	client := o.client(conn, secret)
-	netCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), netTimeout)
-	defer cancel()
+	prev := v.st
+	errs := v.st.TokenErrors
 
 	rotatedUnsaved := false // rt came from an error body and is not in the vault
 	call := func() (exact.Token, error) {
+		// Each call gets its full time, detached from the caller: a call
+		// given up after it was sent may rotate the chain unseen.
+		netCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), netTimeout)
+		defer cancel()
 		tok, err := client.Refresh(netCtx, rt)
 		var e *exact.Error
-		if errors.As(err, &e) && e.RefreshToken != "" {
-			o.Logger.Warn("Exact Online rotated the refresh token in a refused answer; keeping the new one", "connection", name)
-			rt = e.RefreshToken
-			rotatedUnsaved = o.Vault.Set(vault.RefreshTokenKey(conn.ID), rt) != nil
+		if errors.As(err, &e) {
+			if isTokenError(e.Status) {
+				errs = append(errs, o.Clock.Now())
+			}
+			if e.RefreshToken != "" {
+				o.Logger.Warn("Exact Online rotated the refresh token in a refused answer; keeping the new one", "connection", name)
+				rt = e.RefreshToken
+				rotatedUnsaved = o.Vault.Set(vault.RefreshTokenKey(conn.ID), rt) != nil
+			}
 		}
 		return tok, err
 	}
 	tok, err := call()
+	// lost: the answer may have been lost after Exact issued a new pair.
+	lost := outcomeOf(err) == exact.Transient && !isTokenError(httpStatus(err))
 	if outcomeOf(err) == exact.Transient {
-		o.Logger.Info("refresh failed; retrying once with the same refresh token", "connection", name, "reason", failureText(err))
-		tok, err = call()
+		if free := budgetFreeAt(errs, o.Clock.Now(), limit); free.IsZero() {
+			o.Logger.Info("refresh failed; retrying once with the same refresh token", "connection", name, "reason", failureText(err))
+			tok, err = call()
+		} else {
+			o.Logger.Info("refresh failed; no retry now, to stay within Exact's error budget", "connection", name, "reason", failureText(err))
+		}
 	}
 	now := o.Clock.Now()
+	v.st.TokenErrors = recentErrors(errs, now)
 
 	if err == nil {
 		after := okState(v.st, tok)
@@ -183,10 +258,18 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 		return v
 	}
 
+	// ours: nothing of this chain happened since our own last success that
+	// could explain Exact's answer (no failure, no lost answer), so someone
+	// else spends the chain.
+	ours := prev.Failures == 0 && !prev.LastRefresh.IsZero() && !lost
 	text := failureText(err)
 	var after store.ConnState
+	next, retry := time.Time{}, "will retry at"
 	switch outcomeOf(err) {
 	case exact.NeedsReconnect:
+		if ours && oldTokenUsed(err) {
+			text += "; " + sharedLogin
+		}
 		after = failedState(v.st, now, StatusNeedsReconnect, text, time.Time{}, true)
 		v.err = needsReconnect(name, text)
 	case exact.WrongSecret:
@@ -196,32 +279,43 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 		after.Attention = AttentionSecret
 		v.err = wrongSecret(name)
 	case exact.TooEarly:
-		// Somebody holds a newer access token than we know of: wait until
-		// ours has surely expired, never retry at once.
+		// Exact issued an access token we have not seen (a lost answer, a
+		// process killed after saving, another program), no later than
+		// now: the next attempt waits until that one surely allows a
+		// refresh, never retrying every few seconds.
 		expiry, lifetime := v.st.AccessExpiry, defaultAccessLifetime
 		if known(best) {
-			expiry, lifetime = best.Expiry, best.Lifetime()
+			if best.Lifetime() > 0 {
+				lifetime = best.Lifetime()
+			}
+			if best.Expiry.After(expiry) {
+				expiry = best.Expiry
+			}
 		}
-		next := now.Add(exact.RefreshWindow(lifetime))
-		if expiry.After(next) {
-			next = expiry
+		next = now.Add(lifetime - exact.RefreshWindow(lifetime))
+		if ours && !expiry.IsZero() && !now.Before(expiry) {
+			// Our last token had expired and we issued nothing since.
+			text += "; " + sharedLogin
 		}
 		after = v.st
-		after.NextAttempt = next
-		after.LastError = fmt.Sprintf("%s; will try again at %s", text, when(next, now))
-		v.err = fmt.Errorf("%s: %s", name, after.LastError)
+		after.NextAttempt, retry = next, "will try again at"
 	case exact.RateLimited:
 		wait := DefaultRetryAfter
 		var e *exact.Error
 		if errors.As(err, &e) && e.RetryAfter > 0 {
 			wait = e.RetryAfter
 		}
-		next := now.Add(wait)
-		after = failedState(v.st, now, StatusFailing, fmt.Sprintf("%s; will retry at %s", text, when(next, now)), next, true)
-		v.err = fmt.Errorf("%s: %s", name, after.LastError)
+		next = now.Add(wait)
+		after = failedState(v.st, now, StatusFailing, "", next, true)
 	default:
-		next := now.Add(o.backoff(v.st.Failures + 1))
-		after = failedState(v.st, now, StatusFailing, fmt.Sprintf("%s; will retry at %s", text, when(next, now)), next, true)
+		next = now.Add(o.backoff(v.st.Failures + 1))
+		after = failedState(v.st, now, StatusFailing, "", next, true)
+	}
+	if !next.IsZero() {
+		after.LastError = fmt.Sprintf("%s; %s %s", text, retry, when(next, now))
+		if free := budgetFreeAt(after.TokenErrors, now, backgroundErrorLimit); free.After(next) {
+			after = pausedState(after, now, free, text)
+		}
 		v.err = fmt.Errorf("%s: %s", name, after.LastError)
 	}
 	o.Logger.Warn("refresh failed", "connection", name, "reason", after.LastError)
@@ -236,6 +330,23 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 	v.st, v.failed = after, true
 	save(o, conn, v.st)
 	return v
+}
+
+// httpStatus is the HTTP status of a failed token call; 0 when no answer
+// arrived or err is not from the token endpoint.
+func httpStatus(err error) int {
+	var e *exact.Error
+	if errors.As(err, &e) {
+		return e.Status
+	}
+	return 0
+}
+
+// oldTokenUsed reports Exact's "Old refresh token used.": the refresh token
+// spent was already spent by someone.
+func oldTokenUsed(err error) bool {
+	var e *exact.Error
+	return errors.As(err, &e) && strings.Contains(strings.ToLower(e.Description), "old refresh token")
 }
 
 // keepUnsaved holds a rotated refresh token in memory after the vault refused
@@ -282,19 +393,27 @@ func outcomeOf(err error) exact.Outcome {
 	return exact.Transient
 }
 
-// okState is st after a successful refresh that issued tok.
+// okState is st after a successful refresh that issued tok. A refusal of
+// Exact's API (AttentionAPI) outlives it: only current/Me answering again
+// clears that.
 func okState(st store.ConnState, tok exact.Token) store.ConnState {
 	if tok.IssuedAt.After(st.LastRefresh) {
 		st.LastRefresh = tok.IssuedAt
 	}
-	st.Status = StatusOK
 	st.AccessExpiry = tok.Expiry
-	st.FailingSince, st.Failures, st.NextAttempt, st.LastError, st.Attention = time.Time{}, 0, time.Time{}, "", ""
+	st.FailingSince, st.Failures, st.NextAttempt = time.Time{}, 0, time.Time{}
+	if st.Attention == AttentionAPI {
+		st.Status = StatusNeedsAttention
+		return st
+	}
+	st.Status, st.LastError, st.Attention = StatusOK, "", ""
 	return st
 }
 
 // failedState records a failure: status, why, when to try next, and whether
-// it counts towards the backoff.
+// it counts towards the backoff. A failure to refresh replaces a refusal
+// of the API as what the owner sees; the API is checked again after the
+// next success.
 func failedState(st store.ConnState, now time.Time, status, why string, next time.Time, count bool) store.ConnState {
 	if st.FailingSince.IsZero() {
 		st.FailingSince = now
@@ -302,17 +421,23 @@ func failedState(st store.ConnState, now time.Time, status, why string, next tim
 	if count {
 		st.Failures++
 	}
+	if st.Attention == AttentionAPI {
+		st.Attention, st.APICheck = "", time.Time{}
+	}
 	st.Status, st.LastError, st.NextAttempt = status, why, next
 	return st
 }
 
-// save writes the chain's own entry of state.json. A failure is logged, not
+// save writes the chain's own entry of state.json, keeping the errors
+// other processes recorded for Exact's budget. A failure is logged, not
 // returned: the refresh token is what matters and it is in the vault.
 func save(o Options, conn store.Connection, st store.ConnState) {
+	now := o.Clock.Now()
 	err := o.Store.UpdateState(func(s *store.State) error {
 		if s.Connections == nil {
 			s.Connections = map[string]store.ConnState{}
 		}
+		st.TokenErrors = mergeErrors(st.TokenErrors, s.Connections[conn.ID].TokenErrors, now)
 		s.Connections[conn.ID] = st
 		return nil
 	})

@@ -28,6 +28,8 @@ type Keeper struct {
 	// visited, set only by tests, hears the chain ID after each visit's
 	// outcome is applied, so tests can wait for it without sleeping.
 	visited chan<- string
+	// stopping, set only by tests, is closed when Run begins to shut down.
+	stopping chan struct{}
 }
 
 var errStopped = errors.New("the keeper has stopped; start it again")
@@ -39,6 +41,7 @@ const (
 	reqRefresh
 	reqStatus
 	reqReload
+	reqInflight // tests: how many visits run
 )
 
 type request struct {
@@ -51,6 +54,7 @@ type reply struct {
 	tok    exact.Token
 	status []ConnStatus
 	err    error
+	n      int
 }
 
 // chain is the engine's state of one connection.
@@ -62,9 +66,13 @@ type chain struct {
 	busy    bool        // a visit runs; at most one per chain
 	waiters []request   // answered when the visit ends
 	// quietUntil holds background visits back after a visit that failed
-	// locally (lock, config file) without recording anything, so the ticker
-	// does not retry every tick.
+	// locally (lock, config file, keychain) without recording anything, so
+	// the ticker does not retry every tick.
 	quietUntil time.Time
+	explicit   bool      // the visit running was asked for by the owner
+	windowAt   time.Time // waiters wait for Exact's refresh window to open then
+	localErr   string    // the last local failure, until a visit goes better
+	apiNext    time.Time // no API check before then (after one got no answer)
 }
 
 type jobDone struct {
@@ -81,6 +89,7 @@ type engine struct {
 	order     []string
 	keepAlive time.Duration
 	results   chan jobDone
+	wake      chan string // a chain whose refresh window opened
 	inflight  int
 	loaded    bool // the first reload happened
 	stopping  bool // no new visits
@@ -109,7 +118,7 @@ func (k *Keeper) Run(ctx context.Context) error {
 		return errors.New("keeper: Run was called twice")
 	}
 	defer close(k.done)
-	e := &engine{k: k, o: k.o, ctx: ctx, chains: map[string]*chain{}, results: make(chan jobDone)}
+	e := &engine{k: k, o: k.o, ctx: ctx, chains: map[string]*chain{}, results: make(chan jobDone), wake: make(chan string)}
 	if err := e.reload(); err != nil {
 		return err
 	}
@@ -127,22 +136,35 @@ func (k *Keeper) Run(ctx context.Context) error {
 			e.handle(r)
 		case d := <-e.results:
 			e.finish(d)
+		case id := <-e.wake:
+			e.woke(id)
 		}
 	}
 }
 
-// Token returns an access token with more than Exact's refresh window left,
-// refreshing first when needed. Concurrent requests for one chain share one
-// refresh.
+// Token returns an access token with a margin left (Exact's refresh
+// window, at least 10 s), refreshing first when needed. When no such token
+// is at hand and Exact's window is not open yet, it waits for the window
+// until ctx ends. Concurrent requests for one chain share one refresh. It
+// never spends the last of Exact's errors an hour (see StatusPaused).
 func (k *Keeper) Token(ctx context.Context, nameOrID string) (exact.Token, error) {
 	r := k.call(ctx, request{kind: reqToken, name: nameOrID})
 	return r.tok, r.err
 }
 
-// Refresh refreshes a chain now if Exact allows it; when the access token is
-// still too fresh for that, there is nothing to do and it returns nil.
+// Refresh is the owner's "refresh now" (the CLI's refresh, the dashboard's
+// and the tray's Refresh now): it refreshes a chain if Exact allows it, and
+// may spend the last two of Exact's ten errors an hour that background
+// attempts leave alone. When the access token is still too fresh for a
+// refresh there is nothing to do and it returns nil. The engine's own
+// keep-alives and retries never come through here.
 func (k *Keeper) Refresh(ctx context.Context, nameOrID string) error {
 	return k.call(ctx, request{kind: reqRefresh, name: nameOrID}).err
+}
+
+// RefreshNow is Refresh, under the name the one-shot RefreshNow has.
+func (k *Keeper) RefreshNow(ctx context.Context, nameOrID string) error {
+	return k.Refresh(ctx, nameOrID)
 }
 
 // Status describes every connection, in configuration order.
@@ -220,6 +242,9 @@ func (e *engine) handle(r request) {
 	case reqReload:
 		r.reply <- reply{err: e.reload()}
 		return
+	case reqInflight:
+		r.reply <- reply{n: e.inflight}
+		return
 	}
 	c, err := e.find(r.name)
 	if errors.Is(err, ErrUnknown) || errors.Is(err, ErrNoConnections) {
@@ -249,20 +274,25 @@ func (e *engine) serve(c *chain, r request) {
 	case c.st.Attention == AttentionSecret:
 		r.reply <- reply{err: wrongSecret(c.conn.Name)}
 		return
+	case c.pending == nil && usable(c.access, now):
+		// Exact would refuse a refresh now, so "refresh" has nothing to do.
+		// A visit that runs meanwhile (a check of the API) need not delay it.
+		r.reply <- reply{tok: tokenFor(r, c.access)}
+		return
 	case c.busy:
 		c.waiters = append(c.waiters, r)
 		return
 	case c.pending != nil:
-	case usable(c.access, now):
-		// Exact would refuse a refresh now, so "refresh" has nothing to do.
-		r.reply <- reply{tok: tokenFor(r, c.access)}
-		return
 	case now.Before(c.st.NextAttempt):
 		r.reply <- reply{err: fmt.Errorf("%s: %s", c.conn.Name, c.st.LastError)}
 		return
+	case now.Before(c.windowAt):
+		// Others wait for Exact's window already; the wake-up serves all.
+		c.waiters = append(c.waiters, r)
+		return
 	}
 	c.waiters = append(c.waiters, r)
-	e.start(c)
+	e.start(c, r.kind == reqRefresh)
 }
 
 func tokenFor(r request, t exact.Token) exact.Token {
@@ -282,19 +312,82 @@ func (e *engine) check() {
 		switch {
 		case c.busy:
 		case c.pending != nil:
-			e.start(c)
+			e.start(c, false)
+		case len(c.waiters) > 0 && !now.Before(c.windowAt):
+			e.start(c, anyExplicit(c.waiters))
 		case now.Before(c.quietUntil):
 		case Plan(c.st, now, e.keepAlive, c.conn.RefreshLifetimeOr(), c.access).Refresh:
-			e.start(c)
+			e.start(c, false)
+		case apiDue(c, now):
+			e.startAPI(c)
 		}
 	}
 }
 
-func (e *engine) start(c *chain) {
-	c.busy = true
+// woke starts the visit that requests waiting for Exact's window wait for.
+func (e *engine) woke(id string) {
+	c, ok := e.chains[id]
+	if !ok || c.busy || e.stopping || len(c.waiters) == 0 || e.o.Clock.Now().Before(c.windowAt) {
+		return
+	}
+	e.start(c, anyExplicit(c.waiters))
+}
+
+func anyExplicit(rs []request) bool {
+	for _, r := range rs {
+		if r.kind == reqRefresh {
+			return true
+		}
+	}
+	return false
+}
+
+// waitFor wakes the engine for c when Exact's refresh window opens at at.
+func (e *engine) waitFor(c *chain, at time.Time) {
+	c.windowAt = at
+	id, done := c.conn.ID, e.k.done
+	ch := after(e.o.Clock, at.Sub(e.o.Clock.Now()))
+	go func() {
+		select {
+		case <-ch:
+			select {
+			case e.wake <- id:
+			case <-done:
+			}
+		case <-done:
+		}
+	}()
+}
+
+// start visits a chain; explicit when the owner asked for it.
+func (e *engine) start(c *chain, explicit bool) {
+	c.busy, c.explicit = true, explicit
 	e.inflight++
-	a := attempt{conn: c.conn, st: c.st, access: c.access, pending: c.pending}
+	a := attempt{conn: c.conn, st: c.st, access: c.access, pending: c.pending, explicit: explicit}
 	go func() { e.results <- jobDone{id: a.conn.ID, v: visitChain(e.ctx, e.o, a)} }()
+}
+
+// Checks of Exact's API (current/Me).
+const (
+	apiCheckEvery = 12 * time.Hour // at least daily with the daily keep-alive
+	apiRetryDelay = time.Hour      // after a check that got no usable answer
+	apiTimeout    = 30 * time.Second
+)
+
+// apiDue reports whether c's API check is due: only with an access token
+// at hand, never refreshing for it.
+func apiDue(c *chain, now time.Time) bool {
+	return usable(c.access, now) && c.pending == nil &&
+		c.st.Status != StatusNeedsReconnect && c.st.Attention != AttentionSecret &&
+		!now.Before(c.apiNext) && !now.Before(c.st.APICheck.Add(apiCheckEvery))
+}
+
+// startAPI checks Exact's API for c as a visit of its own.
+func (e *engine) startAPI(c *chain) {
+	c.busy, c.explicit = true, false
+	e.inflight++
+	a := attempt{conn: c.conn, st: c.st, access: c.access}
+	go func() { e.results <- jobDone{id: a.conn.ID, v: checkAPI(e.ctx, e.o, a)} }()
 }
 
 // finish applies a visit's outcome, tells subscribers, and answers the
@@ -302,7 +395,12 @@ func (e *engine) start(c *chain) {
 func (e *engine) finish(d jobDone) {
 	e.inflight--
 	if e.k.visited != nil {
-		defer func() { e.k.visited <- d.id }()
+		defer func() {
+			select {
+			case e.k.visited <- d.id:
+			default: // a test that stopped listening must not stop the engine
+			}
+		}()
 	}
 	c, ok := e.chains[d.id]
 	if !ok {
@@ -310,6 +408,8 @@ func (e *engine) finish(d jobDone) {
 	}
 	v := d.v
 	c.busy = false
+	explicit := c.explicit
+	c.explicit = false
 	if v.gone {
 		e.remove(d.id, v.err)
 		e.publishConfig(nil, []string{c.conn.Name})
@@ -321,9 +421,12 @@ func (e *engine) finish(d jobDone) {
 	if known(v.access) && (!known(c.access) || !v.access.IssuedAt.Before(c.access.IssuedAt)) {
 		c.access = v.access
 	}
-	c.quietUntil = time.Time{}
-	if v.err != nil && !v.failed && !v.refreshed && !usable(c.access, now) {
+	c.quietUntil, c.windowAt = time.Time{}, time.Time{}
+	if v.err != nil && !v.failed && !v.refreshed && v.notYet.IsZero() && !usable(c.access, now) {
 		c.quietUntil = now.Add(e.o.backoff(1))
+	}
+	if v.apiRetry {
+		c.apiNext = now.Add(apiRetryDelay)
 	}
 
 	if v.refreshed {
@@ -334,22 +437,42 @@ func (e *engine) finish(d jobDone) {
 	if v.failed && v.err != nil && !(wasPending && c.pending != nil) {
 		e.event(c, EventFailed, v.err.Error())
 	}
+	// A local failure is told once, not on every retry.
+	if v.local {
+		if c.localErr == "" {
+			e.event(c, EventFailed, v.err.Error())
+		}
+		c.localErr = v.err.Error()
+	} else {
+		c.localErr = ""
+	}
 	if s := statusOf(c.st); s != oldStatus {
 		e.event(c, EventStateChanged, stateMessage(c, oldStatus))
 	}
 
 	waiters := c.waiters
 	c.waiters = nil
+	var waiting []request
 	for _, w := range waiters {
 		switch {
 		case usable(c.access, now):
 			w.reply <- reply{tok: tokenFor(w, c.access)}
+		case !v.notYet.IsZero() && !e.stopping:
+			waiting = append(waiting, w)
+		case v.paused && w.kind == reqRefresh && !explicit && !e.stopping:
+			// A background visit stopped at the budget; the owner's own
+			// refresh may spend the reserve.
+			e.serve(c, w)
 		case v.err != nil:
 			w.reply <- reply{err: v.err}
 		default:
 			// A saved pending token has expired meanwhile: look again.
 			e.serve(c, w)
 		}
+	}
+	if len(waiting) > 0 {
+		c.waiters = append(c.waiters, waiting...)
+		e.waitFor(c, v.notYet)
 	}
 }
 
@@ -371,6 +494,8 @@ func stateMessage(c *chain, old string) string {
 		return fmt.Sprintf("%s is failing: %s", c.conn.Name, c.st.LastError)
 	case StatusNeedsReconnect:
 		return needsReconnect(c.conn.Name, c.st.LastError).Error()
+	case StatusPaused:
+		return fmt.Sprintf("%s: %s", c.conn.Name, c.st.LastError)
 	case StatusNeedsAttention:
 		if c.st.Attention == AttentionSecret {
 			return wrongSecret(c.conn.Name).Error()
@@ -426,6 +551,9 @@ func (e *engine) status() []ConnStatus {
 		cs := StatusOf(c.conn, c.st, e.keepAlive, now)
 		// The engine knows the access token itself, so its window is exact.
 		cs.NextRefresh = Plan(c.st, now, e.keepAlive, c.conn.RefreshLifetimeOr(), c.access).At
+		if c.localErr != "" {
+			cs.LastError = c.localErr
+		}
 		out = append(out, cs)
 	}
 	return out
@@ -461,11 +589,15 @@ func (e *engine) reload() error {
 		// A chain waiting for its client secret also takes the state of
 		// whoever entered it (SetClientSecret clears Attention).
 		mended := c.st.Attention != "" && fresh.Attention == ""
+		if hasFresh {
+			// Errors other processes met count against the same budget.
+			c.st = mergeShared(c.st, fresh, e.o.Clock.Now())
+		}
 		if hasFresh && (fresh.LastRefresh.After(c.st.LastRefresh) || mended) {
 			old := statusOf(c.st)
 			// The chain moved on elsewhere; our access token and any
 			// unsaved refresh token belong to its past.
-			c.st, c.access, c.pending, c.quietUntil = fresh, exact.Token{}, nil, time.Time{}
+			c.st, c.access, c.pending, c.quietUntil = mergeShared(fresh, c.st, e.o.Clock.Now()), exact.Token{}, nil, time.Time{}
 			if statusOf(c.st) != old {
 				e.event(c, EventStateChanged, stateMessage(c, old))
 			}
@@ -503,6 +635,9 @@ func (e *engine) remove(id string, why error) {
 // answer and the vault, then turns the waiting requests away.
 func (e *engine) shutdown() {
 	e.stopping = true
+	if e.k.stopping != nil {
+		close(e.k.stopping)
+	}
 	for e.inflight > 0 {
 		e.finish(<-e.results)
 	}

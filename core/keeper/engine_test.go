@@ -37,7 +37,7 @@ func TestTokenInsideWindowRefreshesOnce(t *testing.T) {
 	r := e.start()
 	old, _ := r.token("Bakkerij")
 	e.clock.Advance(575 * time.Second) // inside the last 30 s
-	tok, err := r.Token(context.Background(), "Bakkerij")
+	tok, err := r.Token(e.deadline(), "Bakkerij")
 	if err != nil || tok.AccessToken == old {
 		t.Fatalf("Token inside the window = %v; want a new token", err)
 	}
@@ -152,7 +152,7 @@ func TestNeedsReconnectStopsAttempts(t *testing.T) {
 		if _, err := r.token("Bakkerij"); !errors.Is(err, ErrNeedsReconnect) {
 			t.Fatalf("Token = %v, want ErrNeedsReconnect", err)
 		}
-		if err := r.Refresh(context.Background(), "Bakkerij"); !errors.Is(err, ErrNeedsReconnect) {
+		if err := r.Refresh(e.deadline(), "Bakkerij"); !errors.Is(err, ErrNeedsReconnect) {
 			t.Fatalf("Refresh = %v, want ErrNeedsReconnect", err)
 		}
 	}
@@ -179,7 +179,7 @@ func TestNeedsReconnectStopsAttempts(t *testing.T) {
 		ClientSecret: clientSecret}, "code-ok", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Reload(context.Background()); err != nil {
+	if err := r.Reload(e.deadline()); err != nil {
 		t.Fatal(err)
 	}
 	r.waitStatus(StatusOK)
@@ -319,7 +319,7 @@ func TestReloadPicksUpConnections(t *testing.T) {
 	if err := Disconnect(context.Background(), e.options(), id); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Reload(context.Background()); err != nil {
+	if err := r.Reload(e.deadline()); err != nil {
 		t.Fatal(err)
 	}
 	if ev := r.wait(EventConfigChanged); !strings.Contains(ev.Message, "removed Bakkerij") {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/store"
@@ -46,6 +47,7 @@ func lookup(cfg store.Config, nameOrID string) (store.Connection, error) {
 		return store.Connection{}, ErrNoConnections
 	}
 	nameOrID = strings.TrimSpace(nameOrID)
+	shown := printable(nameOrID)
 	if nameOrID == "" {
 		if len(cfg.Connections) == 1 {
 			return cfg.Connections[0], nil
@@ -65,7 +67,7 @@ func lookup(cfg store.Config, nameOrID string) (store.Connection, error) {
 	}
 	switch len(found) {
 	case 0:
-		return store.Connection{}, sentence(ErrUnknown, "no connection named %s (known: %s)", nameOrID, names(cfg))
+		return store.Connection{}, sentence(ErrUnknown, "no connection named %s (known: %s)", shown, names(cfg))
 	case 1:
 		return found[0], nil
 	}
@@ -73,15 +75,35 @@ func lookup(cfg store.Config, nameOrID string) (store.Connection, error) {
 	for _, c := range found {
 		ids = append(ids, c.ID)
 	}
-	return store.Connection{}, sentence(ErrUnknown, "several connections are named %s: use the ID, one of %s", nameOrID, strings.Join(ids, ", "))
+	return store.Connection{}, sentence(ErrUnknown, "several connections are named %s: use the ID, one of %s", shown, strings.Join(ids, ", "))
 }
 
 func names(cfg store.Config) string {
 	var n []string
 	for _, c := range cfg.Connections {
-		n = append(n, c.Name)
+		n = append(n, printable(c.Name))
 	}
 	return strings.Join(n, ", ")
+}
+
+// maxShownName caps a name echoed in a message.
+const maxShownName = 100
+
+// printable is a name as a message may echo it: without control characters
+// (a pasted newline or an escape sequence must not forge lines or colours
+// in a terminal or a log; bidi controls must not reorder the sentence) and
+// at most maxShownName characters.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > maxShownName {
+		s = string(r[:maxShownName]) + "…"
+	}
+	return s
 }
 
 // when formats a deadline for a message: the time alone today, with the

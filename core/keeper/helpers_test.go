@@ -22,14 +22,63 @@ import (
 
 // fakeClock is a settable wall clock whose ticker fires only when the test
 // says so. tick blocks until the engine takes the tick, so a request made
-// after it is served after the tick's check.
+// after it is served after the tick's check. After's channels fire when Set
+// or Advance moves the clock past their moment; armed hears each moment a
+// waiter waits for.
 type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	ticks chan time.Time
+	mu     sync.Mutex
+	now    time.Time
+	ticks  chan time.Time
+	timers []fakeTimer
+	armed  chan time.Time
 }
 
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t, ticks: make(chan time.Time)} }
+type fakeTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock {
+	return &fakeClock{now: t, ticks: make(chan time.Time), armed: make(chan time.Time, 100)}
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	at := c.now.Add(d)
+	c.timers = append(c.timers, fakeTimer{at: at, ch: ch})
+	select {
+	case c.armed <- at:
+	default:
+	}
+	return ch
+}
+
+// waitArmed returns the moment the next After waits for, failing the test
+// when none is armed in time.
+func (c *fakeClock) waitArmed(t *testing.T) time.Time {
+	t.Helper()
+	return recv(t, c.armed, "clock waiter")
+}
+
+// recv receives from ch, failing the test (by name) when nothing comes
+// within a generous deadline: a guard against hanging, not a
+// synchronisation.
+func recv[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no %s within 10 s", t.Name(), what)
+	}
+	panic("unreachable")
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -43,11 +92,26 @@ func (c *fakeClock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
+	kept := c.timers[:0]
+	for _, tm := range c.timers {
+		if tm.at.After(t) {
+			kept = append(kept, tm)
+			continue
+		}
+		tm.ch <- t
+	}
+	c.timers = kept
 }
 
 func (c *fakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
-func (c *fakeClock) tick() { c.ticks <- c.Now() }
+func (c *fakeClock) tick() {
+	select {
+	case c.ticks <- c.Now():
+	case <-time.After(10 * time.Second):
+		panic("the engine took no tick within 10 s")
+	}
+}
 
 // fakeExact is a token endpoint with Exact's rotation, too-early rule and
 // scripted faults, on the test's clock.
@@ -68,6 +132,19 @@ type fakeExact struct {
 	userID         string
 	gate           chan struct{} // when set, refresh calls wait for it
 	entered        chan struct{} // receives when a refresh call arrives
+	// meStatus, when set, is current/Me's refusal, with meSaid as
+	// Exact's text; divStatus likewise for system/Divisions.
+	meStatus, divStatus int
+	meSaid              string
+	meCalls             int
+	answers             []answer // every refresh call's moment and status
+}
+
+// answer is one refresh call as the fake Exact answered it.
+type answer struct {
+	at     time.Time
+	status int
+	early  bool // a too-early refusal
 }
 
 const lifetime = 600 * time.Second
@@ -83,9 +160,24 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/api/v1/current/Me":
 		f.mu.Lock()
-		user := f.userID
+		user, status, said := f.userID, f.meStatus, f.meSaid
+		f.meCalls++
 		f.mu.Unlock()
+		if status != 0 {
+			deny(w, status, "", fmt.Sprintf(`{"error":{"code":"","message":{"lang":"","value":%q}}}`, said))
+			return
+		}
 		fmt.Fprintf(w, `{"d":{"results":[{"UserID":%q,"UserName":"jan@bakkerij","FullName":"Jan","Email":"jan@bakkerij.nl","CurrentDivision":42}]}}`, user)
+		return
+	case "/api/v1/42/system/Divisions":
+		f.mu.Lock()
+		status := f.divStatus
+		f.mu.Unlock()
+		if status != 0 {
+			deny(w, status, "", `{"error":{"code":"","message":{"lang":"","value":"Forbidden - User division is not within division scope"}}}`)
+			return
+		}
+		http.NotFound(w, r)
 		return
 	case "/api/oauth2/token":
 	default:
@@ -131,6 +223,13 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.refreshes++
+	rec := answer{at: now, status: 200}
+	defer func() { f.answers = append(f.answers, rec) }()
+	deny := func(w http.ResponseWriter, status int, reason, body string) {
+		rec.status = status
+		rec.early = reason != ""
+		deny(w, status, reason, body)
+	}
 	rt := r.PostForm.Get("refresh_token")
 	fault := ""
 	if len(f.faults) > 0 {
@@ -139,7 +238,13 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	tooEarly := !f.lastIssued.IsZero() && now.Before(f.lastIssued.Add(lifetime-lifetime/20))
 	switch {
 	case fault == "too-early" || (tooEarly && fault == ""):
-		deny(w, 400, "TooEarlyToRefreshTokens", `{"error":"access_denied","error_description":"Rate limit exceeded: access_token not expired"}`)
+		deny(w, 400, "TooEarlyToRefreshTokens: Rate limit exceeded: access_token not expired", `{"error":"access_denied","error_description":"Rate limit exceeded: access_token not expired"}`)
+	case fault == "too-early-rotated":
+		// Refused, yet rotated: the new refresh token is in the refusal.
+		f.current = f.newToken("rt")
+		deny(w, 400, "TooEarlyToRefreshTokens", fmt.Sprintf(`{"error":"access_denied","error_description":"Rate limit exceeded: access_token not expired","refresh_token":%q}`, f.current))
+	case fault == "400":
+		deny(w, 400, "", `{"error":"invalid_request","error_description":"Something this app does not know"}`)
 	case fault == "429":
 		w.Header().Set("Retry-After", "120")
 		deny(w, 429, "", `{"error":"rate_limited"}`)
@@ -186,6 +291,33 @@ func (f *fakeExact) counts() (refreshes, exchanges int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.refreshes, f.exchanges
+}
+
+// issuedUnseen makes Exact remember an access token issued at at that the
+// keeper never saw (a lost answer, a process killed after saving).
+func (f *fakeExact) issuedUnseen(at time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lastIssued = at
+}
+
+// refreshAnswers are the refresh calls so far.
+func (f *fakeExact) refreshAnswers() []answer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]answer(nil), f.answers...)
+}
+
+func (f *fakeExact) setMe(status int, said string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.meStatus, f.meSaid = status, said
+}
+
+func (f *fakeExact) meCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.meCalls
 }
 
 func (f *fakeExact) currentRT() string {
@@ -272,6 +404,9 @@ func newEnv(t *testing.T) *env {
 		Clock:  clock,
 		HTTP:   srv.Client(),
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// Shared by every Store of this test, as the user's cache folder
+		// is by every configuration folder.
+		LockDir: t.TempDir(),
 	}
 	t.Cleanup(e.checkNoSecrets)
 	return e
@@ -369,8 +504,13 @@ func (e *env) start() *running {
 	go func() { done <- k.Run(ctx) }()
 	e.t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			e.t.Errorf("Run: %v", err)
+		select {
+		case err := <-done:
+			if err != nil {
+				e.t.Errorf("Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			e.t.Errorf("%s: Run did not return within 10 s of its end", e.t.Name())
 		}
 		unsub()
 	})
@@ -379,9 +519,17 @@ func (e *env) start() *running {
 	return r
 }
 
+// deadline is a context for one call of a test: a guard against hanging,
+// so that a hang fails with the test's name instead of stalling the run.
+func (e *env) deadline() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
 func (r *running) status() []ConnStatus {
 	r.e.t.Helper()
-	s, err := r.Status(context.Background())
+	s, err := r.Status(r.e.deadline())
 	if err != nil {
 		r.e.t.Fatal(err)
 	}
@@ -426,6 +574,22 @@ func (r *running) visit() {
 	}
 }
 
+// settle waits until every visit the engine started so far has ended, so
+// the test may move the clock without a visit seeing the new time.
+func (r *running) settle() {
+	r.e.t.Helper()
+	for {
+		rep := r.call(r.e.deadline(), request{kind: reqInflight})
+		if rep.err != nil {
+			r.e.t.Fatal(rep.err)
+		}
+		if rep.n == 0 {
+			return
+		}
+		r.visit()
+	}
+}
+
 // drain returns the events published so far; Status first makes sure the
 // engine has handled everything sent before.
 func (r *running) drain() []Event {
@@ -443,8 +607,13 @@ func (r *running) drain() []Event {
 }
 
 func (r *running) token(name string) (string, error) {
-	tok, err := r.Token(context.Background(), name)
+	tok, err := r.Token(r.e.deadline(), name)
 	return tok.AccessToken, r.e.showErr(err)
+}
+
+// refresh is the owner's "refresh now" on the running keeper.
+func (r *running) refresh(name string) error {
+	return r.e.showErr(r.Refresh(r.e.deadline(), name))
 }
 
 func saveState(t *testing.T, e *env, id string, st store.ConnState) {

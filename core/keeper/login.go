@@ -153,7 +153,7 @@ func SetClientSecret(ctx context.Context, o Options, nameOrID, secret string) (s
 	if err != nil {
 		return store.Connection{}, err
 	}
-	unlock, err := o.Store.Lock(ctx, "chain-"+conn.ID)
+	unlock, err := o.lockChain(ctx, conn.ID)
 	if err != nil {
 		return conn, fmt.Errorf("%s: could not take the refresh lock (%v); try again", conn.Name, err)
 	}

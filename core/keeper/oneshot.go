@@ -17,25 +17,40 @@ import (
 // Token returns a valid access token for a process that does not run the
 // engine (the CLI when no keeper runs). The token cached in the vault is
 // shared between such processes; a refresh happens under the chain's
-// cross-process lock, so several callers at once cause at most one.
+// cross-process lock, so several callers at once cause at most one. When
+// no token with a margin left is at hand and Exact's refresh window is not
+// open yet, it waits for the window until ctx ends. It is a background
+// attempt: it never spends the last of Exact's errors an hour.
 func Token(ctx context.Context, o Options, nameOrID string) (exact.Token, error) {
-	return oneShot(ctx, o, nameOrID)
+	return oneShot(ctx, o, nameOrID, false)
 }
 
-// Refresh is "refresh now" for a process that does not run the engine: it
-// refreshes if Exact allows it now, and otherwise returns the still-valid
-// token with a nil error (its IssuedAt tells which happened).
+// Refresh refreshes, for a process that does not run the engine, if Exact
+// allows it now, and otherwise returns the still-valid token with a nil
+// error (its IssuedAt tells which happened). Like Token it is a background
+// attempt; the owner's own "refresh now" is RefreshNow.
 func Refresh(ctx context.Context, o Options, nameOrID string) (exact.Token, error) {
 	// A token is handed out only while Exact would refuse a refresh, and
 	// refreshed as soon as Exact allows it, so both requests are one visit.
-	return oneShot(ctx, o, nameOrID)
+	return oneShot(ctx, o, nameOrID, false)
+}
+
+// RefreshNow is Refresh asked for by the owner (the CLI's `refresh`): it
+// may spend the last two of Exact's ten errors an hour, which background
+// attempts leave alone (see StatusPaused).
+func RefreshNow(ctx context.Context, o Options, nameOrID string) (exact.Token, error) {
+	return oneShot(ctx, o, nameOrID, true)
 }
 
 // saveTries is how often a one-shot caller tries to save a rotated refresh
 // token: it has no later tick to try again, and the token dies with it.
 const saveTries = 3
 
-func oneShot(ctx context.Context, o Options, nameOrID string) (exact.Token, error) {
+// windowWaits bounds how often a one-shot caller waits for Exact's
+// refresh window before it gives up.
+const windowWaits = 3
+
+func oneShot(ctx context.Context, o Options, nameOrID string, explicit bool) (exact.Token, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return exact.Token{}, err
@@ -48,9 +63,21 @@ func oneShot(ctx context.Context, o Options, nameOrID string) (exact.Token, erro
 	if err != nil {
 		return exact.Token{}, err
 	}
-	v := visitChain(ctx, o, attempt{conn: conn})
-	for i := 1; v.pending != nil && i < saveTries; i++ {
-		v = visitChain(ctx, o, attempt{conn: v.conn, st: v.st, pending: v.pending})
+	var v visit
+	for waits := 0; ; waits++ {
+		v = visitChain(ctx, o, attempt{conn: conn, explicit: explicit})
+		for i := 1; v.pending != nil && i < saveTries; i++ {
+			v = visitChain(ctx, o, attempt{conn: v.conn, st: v.st, pending: v.pending, explicit: explicit})
+		}
+		if v.notYet.IsZero() || waits == windowWaits {
+			break
+		}
+		// Wait outside the lock: others may serve themselves meanwhile.
+		select {
+		case <-after(o.Clock, v.notYet.Sub(o.Clock.Now())):
+		case <-ctx.Done():
+			return exact.Token{}, v.err
+		}
 	}
 	if v.pending != nil {
 		return exact.Token{}, fmt.Errorf("%s: cannot write to the keychain, so the refreshed login is lost and the connection will probably need reconnecting; make sure the keychain is unlocked", conn.Name)
@@ -171,6 +198,9 @@ func Complete(ctx context.Context, o Options, req ConnectRequest, code, verifier
 		return store.Connection{}, fmt.Errorf("%s: logged in, but the connection could not be saved (%v); log in again once the configuration can be written", conn.Name, err)
 	}
 	st := okState(store.ConnState{}, tok)
+	if meErr == nil || exact.Forbidden(meErr) {
+		st.APICheck = o.Clock.Now()
+	}
 	if exact.Forbidden(meErr) {
 		st.Status, st.Attention, st.LastError = StatusNeedsAttention, AttentionAPI, meErr.Error()
 		save(o, conn, st)
@@ -291,7 +321,7 @@ func reuseOrClash(ctx context.Context, o Options, cfg store.Config, conn store.C
 
 // saveChain stores a fresh login's secrets under the chain lock.
 func saveChain(ctx context.Context, o Options, id, secret string, tok exact.Token) error {
-	unlock, err := o.Store.Lock(ctx, "chain-"+id)
+	unlock, err := o.lockChain(ctx, id)
 	if err != nil {
 		return fmt.Errorf("could not take the refresh lock (%v); log in again", err)
 	}
@@ -336,7 +366,7 @@ func Disconnect(ctx context.Context, o Options, nameOrID string) error {
 		return err
 	}
 	// Under the chain lock no refresh is halfway when the secrets go.
-	unlock, err := o.Store.Lock(ctx, "chain-"+conn.ID)
+	unlock, err := o.lockChain(ctx, conn.ID)
 	if err != nil {
 		return fmt.Errorf("%s: could not take the refresh lock (%v); try again", conn.Name, err)
 	}

@@ -36,7 +36,7 @@ func TestWrongSecretKeepsTheLogin(t *testing.T) {
 	e.exact.renewSecret("renewed-secret-1a2b3c")
 	e.clock.Advance(571 * time.Second)
 
-	_, err := Refresh(context.Background(), e.opts, "Bakkerij")
+	_, err := Refresh(e.deadline(), e.opts, "Bakkerij")
 	if !errors.Is(err, ErrWrongSecret) || errors.Is(err, ErrNeedsReconnect) {
 		t.Fatalf("Refresh with a renewed secret = %v; want ErrWrongSecret, not needs-reconnect", e.showErr(err))
 	}
@@ -54,7 +54,7 @@ func TestWrongSecretKeepsTheLogin(t *testing.T) {
 	// An hour later, token and refresh calls still do not spend anything.
 	e.clock.Advance(time.Hour)
 	for range 3 {
-		if _, err := Token(context.Background(), e.opts, "Bakkerij"); !errors.Is(err, ErrWrongSecret) {
+		if _, err := Token(e.deadline(), e.opts, "Bakkerij"); !errors.Is(err, ErrWrongSecret) {
 			t.Fatalf("Token = %v, want ErrWrongSecret", e.showErr(err))
 		}
 	}
@@ -69,7 +69,7 @@ func TestWrongSecretKeepsTheLogin(t *testing.T) {
 	if _, err := SetClientSecret(context.Background(), e.opts, "Bakkerij", "renewed-secret-1a2b3c"); err != nil {
 		t.Fatalf("SetClientSecret: %v", err)
 	}
-	tok, err := Refresh(context.Background(), e.opts, "Bakkerij")
+	tok, err := Refresh(e.deadline(), e.opts, "Bakkerij")
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("Refresh after the new secret = %v", e.showErr(err))
 	}
@@ -112,10 +112,10 @@ func TestEngineWaitsForTheSecret(t *testing.T) {
 	if _, err := SetClientSecret(context.Background(), e.options(), "Bakkerij", "renewed-secret-1a2b3c"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Reload(context.Background()); err != nil {
+	if err := r.Reload(e.deadline()); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Refresh(context.Background(), "Bakkerij"); err != nil {
+	if err := r.Refresh(e.deadline(), "Bakkerij"); err != nil {
 		t.Fatalf("refresh after the new secret: %v", e.showErr(err))
 	}
 	if s := r.status(); s[0].Status != StatusOK {

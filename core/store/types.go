@@ -92,6 +92,14 @@ type ConnState struct {
 	// Attention names what the owner must mend when Status is
 	// "needs-attention" (see keeper.Attention*); empty otherwise.
 	Attention string `json:"attention,omitempty"`
+	// TokenErrors are the moments of the token endpoint's refusals (4xx)
+	// for this chain in the last hour, oldest first, at most ten: Exact
+	// blocks an app after ten errors an hour, and every process that
+	// refreshes this chain counts against the same budget.
+	TokenErrors []time.Time `json:"token_errors,omitempty"`
+	// APICheck is when current/Me last answered (or refused with 403), so
+	// the API's health is checked at least daily.
+	APICheck time.Time `json:"api_check,omitempty"`
 }
 
 // Defaults.

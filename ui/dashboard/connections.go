@@ -124,6 +124,9 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 		cc.problem.SetText(i18n.T("dash.conn.secret-help"))
 	case c.Status == keeper.StatusNeedsAttention:
 		cc.problem.SetText(i18n.Tf("dash.conn.attention-help", map[string]any{"Error": c.LastError}))
+	case c.Status == keeper.StatusPaused:
+		// LastError reads "paused until HH:MM to stay within Exact's limits".
+		cc.problem.SetText(i18n.Tf("dash.conn.paused-help", map[string]any{"Error": c.LastError}))
 	case c.Status == keeper.StatusFailing && c.LastError != "":
 		cc.problem.SetText(i18n.Tf("dash.conn.failing-help", map[string]any{"Since": formatTime(c.FailingSince), "Error": c.LastError}))
 	default:
@@ -169,7 +172,7 @@ func needsSecret(c keeper.ConnStatus) bool {
 
 func stateText(status string) string {
 	switch status {
-	case keeper.StatusOK, keeper.StatusFailing, keeper.StatusNeedsReconnect, keeper.StatusNew, keeper.StatusNeedsAttention:
+	case keeper.StatusOK, keeper.StatusFailing, keeper.StatusNeedsReconnect, keeper.StatusNew, keeper.StatusNeedsAttention, keeper.StatusPaused:
 		return i18n.T("dash.state." + status)
 	}
 	return i18n.T("dash.state.unknown")
@@ -179,7 +182,7 @@ func stateImportance(status string) widget.Importance {
 	switch status {
 	case keeper.StatusOK:
 		return widget.SuccessImportance
-	case keeper.StatusFailing:
+	case keeper.StatusFailing, keeper.StatusPaused:
 		return widget.WarningImportance
 	case keeper.StatusNeedsReconnect, keeper.StatusNeedsAttention:
 		return widget.DangerImportance

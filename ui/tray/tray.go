@@ -126,6 +126,8 @@ func StatusLine(c keeper.ConnStatus, now time.Time) string {
 		return i18n.Tf("tray.status.needs-reconnect", name)
 	case lapsed(c, now):
 		return i18n.Tf("tray.status.lapsed", name)
+	case c.Status == keeper.StatusPaused:
+		return i18n.Tf("tray.status.paused", name)
 	case c.Status == keeper.StatusFailing:
 		if c.FailingSince.IsZero() || now.Sub(c.FailingSince) < time.Minute {
 			return i18n.Tf("tray.status.failing", name)

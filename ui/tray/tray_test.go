@@ -56,6 +56,8 @@ func TestStatusLine(t *testing.T) {
 			n + ": refreshed just now", n + ": vernieuwd zojuist"},
 		{"ok never refreshed", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = time.Time{} }),
 			n + ": not refreshed yet", n + ": nog niet vernieuwd"},
+		{"paused by the error budget", conn("a", n, keeper.StatusPaused, nil),
+			n + ": paused to stay within Exact's limits", n + ": gepauzeerd binnen de limieten van Exact"},
 		{"new", conn("a", n, keeper.StatusNew, nil),
 			n + ": not refreshed yet", n + ": nog niet vernieuwd"},
 		{"failing for hours", conn("a", n, keeper.StatusFailing, func(c *keeper.ConnStatus) { c.FailingSince = now.Add(-5*time.Hour - 3*time.Minute) }),
