@@ -99,6 +99,9 @@ func Main(ctx context.Context, e Env, args []string) int {
 	if args[0] == "--version" || args[0] == "-version" {
 		args[0] = "version"
 	}
+	if args[0] == helperCommand { // hidden: the one-shot refresh helper
+		return report(e.Stderr, cmdHelper(ctx, &e, args[1:]))
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(e.Stderr, "exactkeeperctl: unknown command %q; run 'exactkeeperctl help' for the list\n", args[0])

@@ -106,7 +106,9 @@ func cmdToken(ctx context.Context, e *Env, args []string) error {
 	if c != nil {
 		tok, err = c.Token(ctx, name)
 	} else {
-		tok, err = keeper.Token(ctx, e.options(st), name)
+		// The cached token, else a refresh in a helper process that
+		// survives this one being killed (helper.go).
+		tok, err = e.oneShotToken(ctx, st, name, *timeout, false)
 	}
 	if err != nil {
 		return err
@@ -121,10 +123,13 @@ func cmdToken(ctx context.Context, e *Env, args []string) error {
 
 func cmdRefresh(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "refresh")
+	timeout := fs.Duration("timeout", time.Minute, "give up waiting after this long (a refresh already sent to Exact is always finished, so its new token is not lost)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
 	st, err := e.store()
 	if err != nil {
 		return err
@@ -140,7 +145,10 @@ func cmdRefresh(ctx context.Context, e *Env, args []string) error {
 	if c != nil {
 		err = c.Refresh(ctx, name)
 	} else {
-		_, err = keeper.Refresh(ctx, e.options(st), name)
+		// A refresh happens as soon as Exact allows it, so a token still
+		// in the cache means there is nothing to do; the rest is done by
+		// the helper, as the owner's own refresh (helper.go).
+		_, err = e.oneShotToken(ctx, st, name, *timeout, true)
 	}
 	if err != nil {
 		return err
@@ -264,15 +272,23 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The local endpoint outlives the engine: on a signal the engine first
+	// finishes the refreshes in flight, and those who asked for them over
+	// IPC still get their answer.
+	srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
+	served := make(chan struct{})
 	srv := &ipc.Server{Backend: k, Version: e.Version}
 	go func() {
-		if err := srv.Serve(ctx, l); err != nil && ctx.Err() == nil {
+		defer close(served)
+		if err := srv.Serve(srvCtx, l); err != nil && srvCtx.Err() == nil {
 			o.Logger.Error("local endpoint stopped", "err", err)
 			cancel()
 		}
 	}()
 	o.Logger.Info("keeper running", "dir", st.Dir)
 	err = k.Run(ctx)
+	stopSrv()
+	<-served
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -50,7 +50,7 @@ func cmdSecret(ctx context.Context, e *Env, args []string) error {
 		}
 		err = c.Refresh(ctx, conn.ID)
 	} else {
-		_, err = keeper.Refresh(ctx, e.options(st), conn.ID)
+		_, err = keeper.RefreshNow(ctx, e.options(st), conn.ID)
 	}
 	if err != nil {
 		return err

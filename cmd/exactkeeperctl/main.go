@@ -5,15 +5,15 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/exactkeeper/exactkeeper/cli"
 	"github.com/exactkeeper/exactkeeper/internal/version"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM, SIGHUP and SIGQUIT end the command in order: a
+	// refresh in flight is finished and saved before it exits.
+	ctx, stop := cli.NotifyContext(context.Background())
 	env := cli.OSEnv()
 	env.Version = version.String()
 	code := cli.Main(ctx, env, os.Args[1:])

@@ -67,7 +67,9 @@ func oneShot(ctx context.Context, o Options, nameOrID string, explicit bool) (ex
 	for waits := 0; ; waits++ {
 		v = visitChain(ctx, o, attempt{conn: conn, explicit: explicit})
 		for i := 1; v.pending != nil && i < saveTries; i++ {
-			v = visitChain(ctx, o, attempt{conn: v.conn, st: v.st, pending: v.pending, explicit: explicit})
+			// A rotated token dies with this process: saving it must not
+			// stop because the caller gave up or was signalled.
+			v = visitChain(context.WithoutCancel(ctx), o, attempt{conn: v.conn, st: v.st, pending: v.pending, explicit: explicit})
 		}
 		if v.notYet.IsZero() || waits == windowWaits {
 			break

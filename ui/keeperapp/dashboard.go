@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 )
@@ -43,7 +44,21 @@ func RunDashboard(args []string) int {
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	err = cmd.Run()
+	// The window program ends itself in order on a signal; this wrapper
+	// waits for it, passing on a signal sent to the wrapper alone.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, exitSignals...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "exactkeeper:", err)
+		return 1
+	}
+	go func() {
+		for s := range sigs {
+			_ = cmd.Process.Signal(s) // Windows cannot: its console signals reach the window program itself
+		}
+	}()
+	err = cmd.Wait()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode()

@@ -11,7 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"syscall"
+	"sync"
 	"time"
 
 	"fyne.io/systray"
@@ -41,8 +41,16 @@ func Main(args []string, version string, stderr io.Writer) int {
 		fmt.Fprintln(os.Stdout, version)
 		return 0
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A signal ends the keeper in order: Run returns only once the
+	// refreshes in flight are saved. It stays caught until the process
+	// exits, so a second one cannot cut that short.
+	catchBrokenPipe()
+	ctx, stop := signal.NotifyContext(context.Background(), exitSignals...)
 	defer stop()
+	// The demo's simulator outlives the keeper, which may be finishing a
+	// refresh against it after the signal.
+	demoCtx, endDemo := context.WithCancel(context.Background())
+	defer endDemo()
 	level := slog.LevelWarn
 	if *verbose || *demo {
 		level = slog.LevelInfo
@@ -50,7 +58,7 @@ func Main(args []string, version string, stderr io.Writer) int {
 	o := Options{Version: version, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))}
 	o.Vault = vault.NewKeyring("exactkeeper", 10*time.Second)
 	if *demo {
-		dir, env, err := StartDemo(ctx, o.Vault)
+		dir, env, err := StartDemo(demoCtx, o.Vault)
 		if err != nil {
 			fmt.Fprintf(stderr, "exactkeeper: %v\n", err)
 			return 1
@@ -80,13 +88,7 @@ func Main(args []string, version string, stderr io.Writer) int {
 		return 0
 	}
 	o.Quit = systray.Quit
-	var runErr error
-	systray.Run(func() {
-		go func() {
-			runErr = Run(ctx, o)
-			systray.Quit()
-		}()
-	}, func() { stop() })
+	runErr := runWithTray(ctx, o)
 	if runErr != nil {
 		fmt.Fprintf(stderr, "exactkeeper: %v\n", runErr)
 		return 1
@@ -106,4 +108,41 @@ func registerAppID(exe string, log *slog.Logger) {
 		return
 	}
 	notify.AppUserModelID = platform.AppUserModelID
+}
+
+// runWithTray runs Run beside the tray's event loop until either ends: a
+// signal or an error ends Run, which quits the tray; the tray's Quit item
+// or the session ending the tray ends Run. Either way it returns only after
+// Run did, so the refreshes in flight are finished and saved first.
+func runWithTray(ctx context.Context, o Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu        sync.Mutex
+		trayEnded bool
+		done      chan struct{} // closed when Run returned; nil if it never started
+		runErr    error
+	)
+	systray.Run(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if trayEnded {
+			return
+		}
+		done = make(chan struct{})
+		go func() {
+			defer close(done)
+			runErr = Run(ctx, o)
+			systray.Quit()
+		}()
+	}, cancel)
+	mu.Lock()
+	trayEnded = true
+	d := done
+	mu.Unlock()
+	cancel()
+	if d != nil {
+		<-d
+	}
+	return runErr
 }
