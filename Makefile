@@ -8,7 +8,7 @@ LDFLAGS  := -X github.com/exactkeeper/exactkeeper/internal/version.Override=$(VE
 STATICCHECK_VERSION ?= v0.8.2
 export PATH := $(PATH):$(shell $(GO) env GOPATH)/bin
 
-.PHONY: run demo build app ctl test lint unit deps deps-test clean measure
+.PHONY: run demo build app ctl test lint unit race fuzz reliability reliability-ci deps deps-test clean measure
 
 run: app ## build and start the tray app
 	$(BIN)/exactkeeper
@@ -40,11 +40,43 @@ lint: ## gofmt, go vet, staticcheck, and the darwin/windows type-check
 	CGO_ENABLED=0 GOOS=windows $(GO) vet -tags ci ./...
 	$(MAKE) --no-print-directory package-darwin-check
 
-test: deps-test lint ## everything CI runs: real keychain, chromium, Xvfb, dunst
+test: deps-test lint race ## everything CI runs: real keychain, chromium, Xvfb, dunst
 	EXACTKEEPER_TEST_REAL=1 scripts/with-session.sh $(GO) test -tags ci -timeout 25m -count=1 ./...
 
 unit: ## quick tests, no real components
 	$(GO) test -tags ci -short ./...
+
+# The packages whose tests need neither cgo nor Fyne (nor the end-to-end
+# binaries): their -short tests run again under the race detector.
+RACE_PKGS = $(shell $(GO) list -tags ci -f '{{.ImportPath}}{{range .Deps}}{{if or (eq . "fyne.io/fyne/v2") (eq . "fyne.io/systray")}} fyne{{end}}{{end}}' ./... | grep -v -e ' fyne' -e '/internal/e2e$$')
+
+race: ## the -short unit tests without cgo/Fyne, under the race detector
+	$(GO) test -race -short -tags ci -count=1 -timeout 10m $(RACE_PKGS)
+
+# Go native fuzzing, FUZZTIME per target; not part of CI. Every Fuzz
+# function in core/ is found and run in turn. A crasher is written to the
+# package's testdata/fuzz/<Target>/, where `go test` keeps replaying it:
+# fix the bug, keep the file as a regression test.
+FUZZTIME ?= 30s
+fuzz: ## go native fuzzing of every Fuzz target in core/, FUZZTIME (30s) each
+	@set -e; grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' core | sort -u | \
+	while IFS=: read -r file fn; do \
+		fn=$${fn#func }; pkg=./$$(dirname $$file); \
+		echo "== $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) </dev/null || exit 1; \
+	done
+
+# The reliability harness (internal/reliability): the simulator over real
+# HTTP on 127.0.0.1, the real keychain in a private session, SIGKILLs of
+# `exactkeeperctl run`, faults, clock jumps and keychain outages. It writes
+# its table into docs/reliability.md. RELIABILITY_KILLS sets the kills of
+# each kind. reliability-ci is the fast subset CI runs (< 3 minutes).
+RELIABILITY_KILLS ?= 100
+reliability: deps-test ## the reliability figures into docs/reliability.md (< 15 minutes)
+	scripts/reliability.sh -kills $(RELIABILITY_KILLS) -doc docs/reliability.md
+
+reliability-ci: ## the reliability harness's CI subset, printed (< 3 minutes)
+	scripts/reliability.sh -quick -kills 10
 
 clean:
 	rm -rf $(BIN) dist

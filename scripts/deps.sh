@@ -10,8 +10,9 @@ want=(
 )
 case "${1:-build}" in
 test)
-  # real browser, X server, notification daemon and screenshots for the tests
-  want+=(chromium xvfb xauth x11-utils dunst imagemagick xdotool) ;;
+  # real browser, X server, notification daemon and screenshots for the
+  # tests; desktop-file-utils for the .desktop entry test
+  want+=(chromium xvfb xauth x11-utils dunst imagemagick xdotool desktop-file-utils) ;;
 package)
   # mingw-w64 for the Windows cross-build, wine for its smoke start, xz and
   # zip for the archives, desktop-file-utils to validate .desktop files,

@@ -145,7 +145,8 @@ func (k FaultKind) valid() bool {
 	case FaultErrorAfterRotate, FaultServerError, FaultSlow, FaultDrop, FaultDropAfterRotate, FaultTooMany:
 		return true
 	}
-	return false
+	_, more := moreFaults[k] // faults_more.go
+	return more
 }
 
 func (k FaultKind) afterRotate() bool {

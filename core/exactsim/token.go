@@ -103,6 +103,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	kind, delay, faulted := s.takeFault(false)
 	if faulted {
 		s.logf("token: injected fault %s", kind)
+		if s.serveMoreFault(w, r, kind, delay) { // faults_more.go
+			return
+		}
 		switch kind {
 		case FaultServerError:
 			s.stats.ServerErrors++

@@ -507,6 +507,7 @@ func (s *Session) judge(q url.Values, pasted bool) answer {
 		if d := sanitize(q.Get("error_description"), 200); d != "" {
 			said += ": " + d
 		}
+		said = s.redact(said, code)
 		return answer{outcome: outcomeDenied, said: said,
 			err: sentence(ErrDenied, "access was not granted by Exact Online, which said %q; start the login again and allow access when Exact Online asks", said)}
 	}
@@ -514,6 +515,17 @@ func (s *Session) judge(q url.Values, pasted bool) answer {
 		return answer{outcome: outcomeNoCode, err: sentence(ErrNoCode, "the answer from Exact Online holds no login code; %s", again)}
 	}
 	return answer{outcome: outcomeOK, res: Result{Code: code, Verifier: s.verifier}}
+}
+
+// redact cuts this login's state, and a code of real length, out of text
+// taken from the answer, so no page or error ever repeats them (found by
+// FuzzCallback: an error_description may quote them).
+func (s *Session) redact(text, code string) string {
+	text = strings.ReplaceAll(text, s.state, "…")
+	if len(code) >= 8 {
+		text = strings.ReplaceAll(text, code, "…")
+	}
+	return text
 }
 
 // sanitize makes text from the address bar fit for an error sentence:

@@ -539,19 +539,52 @@ func TestPasteInLoopbackMode(t *testing.T) {
 	assertPortFree(t, port)
 }
 
+// TestTimeout runs the real timeout: a short Params.Timeout, no shortcut.
+// The login must end with ErrTimeout no sooner than the timeout, answer a
+// late callback with "already finished", refuse a late paste, and let go
+// of its port on Close, in relay and loopback mode alike.
 func TestTimeout(t *testing.T) {
+	const timeout = 300 * time.Millisecond
 	for _, redirect := range []string{"https://example.com/cb", "http://127.0.0.1:" + freePort(t) + "/cb"} {
-		s := start(t, Params{RedirectURI: redirect, Timeout: time.Millisecond})
-		_, err := s.Wait(context.Background())
+		began := time.Now()
+		s := start(t, Params{RedirectURI: redirect, Timeout: timeout})
+		_, port, err := net.SplitHostPort(s.addr.String())
+		if err != nil {
+			t.Fatalf("%s: listener address %v: %v", redirect, s.addr, err)
+		}
+		callback := "http://127.0.0.1:" + port + s.path + "?code=late&state=" + url.QueryEscape(stateOf(t, s))
+		c := client(t, "")
+
+		_, err = s.Wait(context.Background())
+		waited := time.Since(began)
 		if !errors.Is(err, ErrTimeout) {
 			t.Fatalf("%s: Wait = %v, want ErrTimeout", redirect, err)
+		}
+		if waited < timeout {
+			t.Errorf("%s: the login ended after %s, before its timeout of %s", redirect, waited, timeout)
+		}
+		if waited > timeout+10*time.Second {
+			t.Errorf("%s: the login ended only after %s (timeout %s)", redirect, waited, timeout)
 		}
 		if !strings.Contains(err.Error(), "start the login again") {
 			t.Errorf("timeout error %q does not say what to do", err)
 		}
+		assertNoSecrets(t, err, stateOf(t, s), s.verifier)
+
+		// The browser's answer, arriving too late, cannot revive the login.
+		if code, body := get(t, c, callback); code != http.StatusBadRequest || !strings.Contains(body, `data-outcome="finished"`) {
+			t.Errorf("%s: a callback after the timeout got %d:\n%s", redirect, code, body)
+		}
 		if err := s.Paste(redirect + "?code=c&state=" + stateOf(t, s)); !errors.Is(err, ErrFinished) {
 			t.Errorf("Paste after the timeout = %v, want ErrFinished", err)
 		}
+		if res, err := s.Wait(context.Background()); !errors.Is(err, ErrTimeout) || res.Code != "" {
+			t.Errorf("%s: Wait after a late answer = %v, %v; want the timeout still", redirect, res, err)
+		}
+
+		c.CloseIdleConnections()
+		s.Close()
+		assertPortFree(t, port)
 	}
 }
 
