@@ -154,8 +154,8 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 		}
 		v.err = fmt.Errorf("%s: %s", name, why)
 		return v
-	case now.Before(allowedAt(v.st, best)):
-		v.notYet = allowedAt(v.st, best)
+	case now.Before(allowedAt(v.st, best, now)):
+		v.notYet = allowedAt(v.st, best, now)
 		v.err = fmt.Errorf("%s: no access token is at hand and Exact Online allows a new one only at %s; try again then",
 			name, when(v.notYet, now))
 		return v

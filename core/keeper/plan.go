@@ -49,7 +49,7 @@ func Plan(st store.ConnState, now time.Time, keepAlive, refreshLifetime time.Dur
 	if free := budgetFreeAt(st.TokenErrors, now, backgroundErrorLimit); free.After(at) {
 		at, reason = free, "paused to stay within Exact's limits"
 	}
-	if allowed := allowedAt(st, access); allowed.After(at) {
+	if allowed := allowedAt(st, access, now); allowed.After(at) {
 		at, reason = allowed, "waiting for Exact's refresh window"
 	}
 	if keepingAlive {
@@ -125,9 +125,20 @@ func effectiveKeepAlive(keepAlive, refreshLifetime time.Duration) time.Duration 
 // allowedAt is the first moment Exact accepts a refresh. Without the token
 // its lifetime is unknown, so the remembered expiry itself is the safe
 // bound; with neither, any moment is.
-func allowedAt(st store.ConnState, access exact.Token) time.Time {
+//
+// When the wall clock is before the token's issue time it was set back:
+// Exact's window, which runs on Exact's clock, cannot be judged on this
+// one, so one try is allowed now (a too-early answer then waits a whole
+// lifetime, at most one refusal).
+func allowedAt(st store.ConnState, access exact.Token, now time.Time) time.Time {
 	if known(access) {
+		if now.Before(access.IssuedAt) {
+			return now
+		}
 		return access.RefreshAllowedAt()
+	}
+	if now.Before(st.LastRefresh) {
+		return now
 	}
 	return st.AccessExpiry
 }
@@ -138,8 +149,12 @@ func known(t exact.Token) bool { return t.AccessToken != "" && !t.Expiry.IsZero(
 // usable reports whether t may be handed out at now: it has more than
 // handOutMargin left, so whoever gets it can still use it, and nobody
 // refreshes it too early.
+//
+// A clock set back before the issue time makes the expiry meaningless on
+// this clock: such a token is not handed out (it had been refused by Exact
+// for hours while looking valid here).
 func usable(t exact.Token, now time.Time) bool {
-	return known(t) && now.Before(t.Expiry.Add(-handOutMargin(t.Lifetime())))
+	return known(t) && !now.Before(t.IssuedAt) && now.Before(t.Expiry.Add(-handOutMargin(t.Lifetime())))
 }
 
 // minHandOutMargin is the least time a handed-out token has left, for

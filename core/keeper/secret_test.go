@@ -122,3 +122,28 @@ func TestEngineWaitsForTheSecret(t *testing.T) {
 		t.Errorf("status after the new secret = %s, want ok", s[0].Status)
 	}
 }
+
+// TestClockSetBackDoesNotHandOutStaleTokens: after the wall clock went back
+// three hours, the cached token's expiry (on this clock) says "valid for
+// three more hours", while Exact, on its own clock, refuses it. It is not
+// handed out; one refresh is tried instead.
+func TestClockSetBackDoesNotHandOutStaleTokens(t *testing.T) {
+	e := newEnv(t)
+	e.connect("Bakkerij")
+	first, err := Token(context.Background(), e.opts, "Bakkerij")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(t0.Add(-3 * time.Hour))
+	calls := e.exact.tokenCalls()
+	tok, _ := Token(context.Background(), e.opts, "Bakkerij")
+	if tok.AccessToken == first.AccessToken {
+		t.Fatal("the token issued 'in the future' was handed out after the clock went back")
+	}
+	if n := e.exact.tokenCalls() - calls; n != 1 {
+		t.Errorf("%d token calls after the clock went back, want exactly one try", n)
+	}
+	if u := usable(first, t0.Add(-time.Minute)); u {
+		t.Error("usable() accepts a token issued after now")
+	}
+}
