@@ -92,16 +92,6 @@ func TestSimClock(t *testing.T) {
 	if d := c.True().Sub(before); d < 40*24*time.Hour {
 		t.Errorf("Advance moved Exact's time only %s", d)
 	}
-	began := time.Now()
-	<-c.After(time.Minute) // 0.1 s at 600×
-	if real := time.Since(began); real > 5*time.Second {
-		t.Errorf("a scaled minute took %s", real)
-	}
-	done := c.Busy()
-	t0 := c.True()
-	time.Sleep(50 * time.Millisecond)
-	if d := c.True().Sub(t0); d > 5*time.Second {
-		t.Errorf("while busy the clock ran %s in 50 ms", d)
-	}
-	done()
+	// How fast the scaled clock runs in real time is measured by the
+	// harness's own runs, not asserted here (no timing assertions).
 }
