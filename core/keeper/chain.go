@@ -132,6 +132,15 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 	}
 	now := o.Clock.Now()
 	cached := loadAccess(o, conn)
+	// A token issued "after now" dates from before the wall clock was set
+	// back: its times mean nothing on this clock, and preferring it as the
+	// newest would hide every token issued since.
+	if now.Before(cached.IssuedAt) {
+		cached = exact.Token{}
+	}
+	if now.Before(v.access.IssuedAt) {
+		v.access = exact.Token{}
+	}
 	if known(cached) && (!known(v.access) || cached.IssuedAt.After(v.access.IssuedAt)) {
 		v.access = cached
 	}

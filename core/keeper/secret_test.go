@@ -146,4 +146,18 @@ func TestClockSetBackDoesNotHandOutStaleTokens(t *testing.T) {
 	if u := usable(first, t0.Add(-time.Minute)); u {
 		t.Error("usable() accepts a token issued after now")
 	}
+	// Exact's window opens (the fake Exact shares the test's clock, so
+	// move past its last issue): the next try succeeds, and that token is
+	// handed out from then on, not hidden behind the one issued "in the
+	// future" of the clock that was set back... and then forward again.
+	e.clock.Set(t0.Add(lifetime))
+	second, err := Token(context.Background(), e.opts, "Bakkerij")
+	if err != nil || second.AccessToken == first.AccessToken {
+		t.Fatalf("Token once Exact allows it = %v (same token: %v)", err, second.AccessToken == first.AccessToken)
+	}
+	calls = e.exact.tokenCalls()
+	third, err := Token(context.Background(), e.opts, "Bakkerij")
+	if err != nil || third.AccessToken != second.AccessToken || e.exact.tokenCalls() != calls {
+		t.Errorf("the new token was not handed out from the cache (err %v, calls %d)", err, e.exact.tokenCalls()-calls)
+	}
 }
