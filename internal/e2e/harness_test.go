@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -156,35 +155,10 @@ func (w *world) connectArgs(name string) []string {
 // URL it printed and a func that waits for the command to end.
 func (w *world) startConnect(name string) (string, func() result) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	c := w.cmd(ctx, w.connectArgs(name)...)
-	c.Stdin = strings.NewReader(clientSecret + "\n")
-	var errb bytes.Buffer
-	c.Stderr = &errb
-	stdout, err := c.StdoutPipe()
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	if err := c.Start(); err != nil {
-		w.t.Fatal(err)
-	}
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	if err != nil {
-		cancel()
-		c.Wait()
-		w.t.Fatalf("connect printed no URL: %v; stderr: %s", err, errb.String())
-	}
-	return strings.TrimSpace(line), func() result {
-		defer cancel()
-		rest, _ := io.ReadAll(r)
-		err := c.Wait()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		}
-		return result{code, line + string(rest), errb.String()}
-	}
+	authURL, stdin, wait := w.startConnectPiped(name)
+	// Nothing more to paste: the browser's answer comes to the listener.
+	stdin.Close()
+	return authURL, wait
 }
 
 // connect logs in through the simulator's form with a plain HTTP client

@@ -29,18 +29,11 @@ var origin = time.Date(2026, 11, 10, 9, 0, 0, 0, time.UTC)
 // does not know that Exact's newest access token is fresh.
 func unseenRow(logf func(string, ...any)) row {
 	const area, what = "Unseen token", "Exact issued an access token the keeper never saw (another program refreshed with the stored refresh token)"
-	s, err := newScenario("unseen", origin, idleRate, activeRate, nil)
+	s, t0, err := connectedScenario("unseen", origin, idleRate, activeRate)
 	if err != nil {
 		return failRow(area, what, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, what, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, what, err)
-	}
 	s.consume(time.Minute)
 	// As soon as Exact allows it (9.5 minutes after the login), before the
 	// program's next ask makes the keeper refresh, the other program
@@ -149,18 +142,11 @@ const (
 // asking for a token every minute.
 func faultRow(fc faultCase, logf func(string, ...any)) row {
 	const area = "Faults"
-	s, err := newScenario("fault", origin, idleRate, activeRate, nil)
+	s, t0, err := connectedScenario("fault", origin, idleRate, activeRate)
 	if err != nil {
 		return failRow(area, fc.name, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, fc.name, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, fc.name, err)
-	}
 	s.consume(time.Minute)
 	// One ordinary refresh first, so the fault meets a keeper in its stride.
 	s.waitTrue(t0.Add(12 * time.Minute))

@@ -178,18 +178,11 @@ func keychainRow(m keychainMode, logf func(string, ...any)) row {
 	// Scenario time runs 60 times real time: the keychain's own 10 s
 	// timeout stays real (the clock runs at real speed during keychain
 	// calls).
-	s, err := newScenario("keychain", origin, 60, activeRate, nil)
+	s, t0, err := connectedScenario("keychain", origin, 60, activeRate)
 	if err != nil {
 		return failRow(area, what, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, what, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, what, err)
-	}
 	s.consume(time.Minute)
 	s.waitTrue(t0.Add(2 * time.Minute))
 	if err := m.brk(k); err != nil {

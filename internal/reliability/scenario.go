@@ -138,6 +138,26 @@ type consumed struct {
 	err      string
 }
 
+// connectedScenario is a scenario with one connection made and the keeper
+// running: where every in-process row starts. t0 is Exact's time after the
+// login. On an error the scenario is already closed.
+func connectedScenario(name string, origin time.Time, idle, active float64) (*scenario, time.Time, error) {
+	s, err := newScenario(name, origin, idle, active, nil)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if err := s.connect("Bakkerij De Jong"); err != nil {
+		s.close()
+		return nil, time.Time{}, err
+	}
+	t0 := s.clock.True()
+	if err := s.startKeeper(); err != nil {
+		s.close()
+		return nil, time.Time{}, err
+	}
+	return s, t0, nil
+}
+
 func newScenario(name string, origin time.Time, idle, active float64, mod func(*exactsim.Config)) (*scenario, error) {
 	clock := newSimClock(origin, idle, active)
 	cfg := simConfig(clock.True)

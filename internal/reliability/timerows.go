@@ -14,18 +14,11 @@ import (
 // for a token every minute, and watches the hour after.
 func jumpRow(what string, step time.Duration, logf func(string, ...any)) row {
 	const area = "Time"
-	s, err := newScenario("jump", origin, idleRate, activeRate, nil)
+	s, t0, err := connectedScenario("jump", origin, idleRate, activeRate)
 	if err != nil {
 		return failRow(area, what, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, what, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, what, err)
-	}
 	s.consume(time.Minute)
 	s.waitTrue(t0.Add(3 * time.Minute))
 	tJ := s.clock.True()
@@ -95,18 +88,11 @@ var amsterdam = func() *time.Location {
 func nightRow(what string, last time.Time, logf func(string, ...any)) row {
 	const area = "Time"
 	// An idle day passes in a few seconds; calls keep their real length.
-	s, err := newScenario("night", last.UTC(), 20000, activeRate, nil)
+	s, t0, err := connectedScenario("night", last.UTC(), 20000, activeRate)
 	if err != nil {
 		return failRow(area, what, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, what, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, what, err)
-	}
 	end := t0.Add(27 * time.Hour)
 	s.waitTrue(end)
 	calls := s.front.callsBetween(t0.Add(time.Minute), end)
@@ -134,18 +120,11 @@ func nightRow(what string, last time.Time, logf func(string, ...any)) row {
 // offRow: the PC was off for 40 days; the refresh token lapsed after 30.
 func offRow(logf func(string, ...any)) row {
 	const area, what = "Time", "40 days off (the refresh token lapsed after 30): the keeper starts again"
-	s, err := newScenario("off", origin, idleRate, activeRate, nil)
+	s, t0, err := connectedScenario("off", origin, idleRate, activeRate)
 	if err != nil {
 		return failRow(area, what, err)
 	}
 	defer s.close()
-	if err := s.connect("Bakkerij De Jong"); err != nil {
-		return failRow(area, what, err)
-	}
-	t0 := s.clock.True()
-	if err := s.startKeeper(); err != nil {
-		return failRow(area, what, err)
-	}
 	s.waitTrue(t0.Add(5 * time.Minute))
 	s.stopKeeper()
 	s.clock.Advance(40 * 24 * time.Hour)
