@@ -19,6 +19,7 @@ import (
 type unsaved struct {
 	tok   exact.Token
 	after store.ConnState
+	item  chainItem // what to write: tok's refresh token and times
 }
 
 // attempt is one visit to a chain, by the engine or a one-shot caller.
@@ -54,6 +55,8 @@ type visit struct {
 	paused bool
 	// apiRetry: a check of Exact's API got no usable answer; try later.
 	apiRetry bool
+	// xerr is Exact's refusal behind a failed refresh, for the event log.
+	xerr *exact.Error
 }
 
 // sharedLogin says what a chain broken from elsewhere most likely means.
@@ -154,6 +157,20 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 	}
 	best := v.access // the newest token known, for Exact's too-early rule
 	v.access = exact.Token{}
+	item, itemErr := loadChainItem(o, conn, v.st)
+	if itemErr == nil {
+		if adopted := adoptItemTimes(v.st, item, now); !adopted.LastRefresh.Equal(v.st.LastRefresh) {
+			// A process saved a rotation and was gone before it cached
+			// the access token or wrote the state: that token is unseen,
+			// but its expiry says when Exact allows the next refresh.
+			o.Logger.Info("adopting a refresh saved by a process that did not finish", "connection", name)
+			v.st = adopted
+			if best.IssuedAt.Before(item.Issued) {
+				best = exact.Token{}
+			}
+			save(o, conn, v.st)
+		}
+	}
 
 	switch {
 	case now.Before(v.st.NextAttempt):
@@ -187,14 +204,21 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 	}
 
 	secret, err := o.Vault.Get(vault.ClientSecretKey(conn.ID))
-	rt := ""
 	if err == nil {
-		rt, err = o.Vault.Get(vault.RefreshTokenKey(conn.ID))
+		err = itemErr
 	}
-	if errors.Is(err, vault.ErrNotFound) {
-		v.st = failedState(v.st, now, StatusNeedsReconnect, "its login is missing from the keychain; log in to Exact Online again", time.Time{}, false)
+	if errors.Is(err, vault.ErrNotFound) || errors.Is(err, vault.ErrDamaged) {
+		why := "its login is missing from the keychain; log in to Exact Online again"
+		if errors.Is(err, vault.ErrDamaged) {
+			why = "its login in the keychain is damaged; log in to Exact Online again"
+		}
+		v.st = failedState(v.st, now, StatusNeedsReconnect, why, time.Time{}, false)
 		v.failed, v.err = true, needsReconnect(name, v.st.LastError)
 		save(o, conn, v.st)
+		return v
+	}
+	if errors.Is(err, errNewerChain) {
+		v.local, v.err = true, fmt.Errorf("%s: %w", name, err)
 		return v
 	}
 	if err != nil {
@@ -207,7 +231,7 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 		return v
 	}
 
-	return spend(ctx, o, v, secret, rt, best, limit)
+	return spend(ctx, o, v, secret, item, best, limit)
 }
 
 // spend asks Exact for a new pair and records the outcome. A 5xx, timeout or
@@ -215,12 +239,13 @@ func visitChain(ctx context.Context, o Options, a attempt) visit {
 // may honour it for a while, and a chain that broke on "issued but not
 // received" is mended only that way), unless that could exceed limit, the
 // errors an hour this attempt may spend.
-func spend(ctx context.Context, o Options, v visit, secret, rt string, best exact.Token, limit int) visit {
+func spend(ctx context.Context, o Options, v visit, secret string, item chainItem, best exact.Token, limit int) visit {
 	conn, name := v.conn, v.conn.Name
 	client := o.client(conn, secret)
 	prev := v.st
 	errs := v.st.TokenErrors
 
+	rt := item.RT
 	rotatedUnsaved := false // rt came from an error body and is not in the vault
 	call := func() (exact.Token, error) {
 		// Each call gets its full time, detached from the caller: a call
@@ -236,7 +261,8 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 			if e.RefreshToken != "" {
 				o.Logger.Warn("Exact Online rotated the refresh token in a refused answer; keeping the new one", "connection", name)
 				rt = e.RefreshToken
-				rotatedUnsaved = o.Vault.Set(vault.RefreshTokenKey(conn.ID), rt) != nil
+				item = item.withToken(exact.Token{RefreshToken: rt})
+				rotatedUnsaved = saveChainItem(o, conn, item) != nil
 			}
 		}
 		return tok, err
@@ -257,8 +283,9 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 
 	if err == nil {
 		after := okState(v.st, tok)
-		if serr := o.Vault.Set(vault.RefreshTokenKey(conn.ID), tok.RefreshToken); serr != nil {
-			return keepUnsaved(o, v, unsaved{tok: tok, after: after}, serr, now)
+		next := item.withToken(tok)
+		if serr := saveChainItem(o, conn, next); serr != nil {
+			return keepUnsaved(o, v, unsaved{tok: tok, after: after, item: next}, serr, now)
 		}
 		storeAccess(o, conn, tok)
 		v.st, v.access, v.refreshed = after, tok, true
@@ -272,6 +299,7 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 	// else spends the chain.
 	ours := prev.Failures == 0 && !prev.LastRefresh.IsZero() && !lost
 	text := failureText(err)
+	_ = errors.As(err, &v.xerr)
 	var after store.ConnState
 	next, retry := time.Time{}, "will retry at"
 	switch outcomeOf(err) {
@@ -330,7 +358,7 @@ func spend(ctx context.Context, o Options, v visit, secret, rt string, best exac
 	o.Logger.Warn("refresh failed", "connection", name, "reason", after.LastError)
 	if rotatedUnsaved {
 		err := v.err
-		v = keepUnsaved(o, v, unsaved{tok: exact.Token{RefreshToken: rt, IssuedAt: now}, after: after}, o.Vault.Set(vault.RefreshTokenKey(conn.ID), rt), now)
+		v = keepUnsaved(o, v, unsaved{tok: exact.Token{RefreshToken: rt, IssuedAt: now}, after: after, item: item}, saveChainItem(o, conn, item), now)
 		if v.pending == nil { // the second save worked after all
 			v.err = err
 		}
@@ -388,7 +416,7 @@ func keepUnsaved(o Options, v visit, u unsaved, serr error, now time.Time) visit
 // vault is its access token used.
 func flush(o Options, v visit) visit {
 	u := *v.pending
-	return keepUnsaved(o, v, u, o.Vault.Set(vault.RefreshTokenKey(v.conn.ID), u.tok.RefreshToken), o.Clock.Now())
+	return keepUnsaved(o, v, u, saveChainItem(o, v.conn, u.item), o.Clock.Now())
 }
 
 func outcomeOf(err error) exact.Outcome {

@@ -96,7 +96,7 @@ func TestTransientThenRetrySucceeds(t *testing.T) {
 	if n, _ := e.exact.counts(); n != 2 {
 		t.Fatalf("%d refresh calls, want 2 (the attempt and one retry with the same token)", n)
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != e.exact.currentRT() {
 		t.Fatal("the vault does not hold Exact's current refresh token")
 	}
 	if st := e.state(id); st.Status != StatusOK || st.Failures != 0 || !st.LastRefresh.Equal(e.clock.Now()) {
@@ -168,7 +168,7 @@ func TestNeedsReconnectStopsAttempts(t *testing.T) {
 	if n, _ := e.exact.counts(); n != 1 {
 		t.Fatalf("%d refresh calls, want 1 (no retry of a dead chain)", n)
 	}
-	for _, key := range []string{vault.RefreshTokenKey(id), vault.ClientSecretKey(id)} {
+	for _, key := range []string{vault.ChainKey(id), vault.ClientSecretKey(id)} {
 		if _, err := e.vault.Get(key); err != nil {
 			t.Fatalf("%s deleted: %v", key, err)
 		}
@@ -191,7 +191,7 @@ func TestNeedsReconnectStopsAttempts(t *testing.T) {
 func TestVaultWriteFailureKeepsNewToken(t *testing.T) {
 	e := newEnv(t)
 	id := e.connect("Bakkerij")
-	oldRT, _ := e.vault.Get(vault.RefreshTokenKey(id))
+	oldRT, _ := StoredRefreshToken(e.vault, id)
 	e.clock.Advance(11 * time.Minute)
 	r := e.start()
 	e.vault.setFailing(true)
@@ -204,7 +204,7 @@ func TestVaultWriteFailureKeepsNewToken(t *testing.T) {
 	if st := r.status()[0]; st.Status != StatusFailing || !strings.Contains(st.LastError, "keychain") {
 		t.Fatalf("status %+v", st)
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != oldRT {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != oldRT {
 		t.Fatal("the vault changed although it refused")
 	}
 	// Ticks retry the save without asking Exact again.
@@ -213,13 +213,13 @@ func TestVaultWriteFailureKeepsNewToken(t *testing.T) {
 		e.clock.tick()
 		r.visit()
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != oldRT {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != oldRT {
 		t.Fatal("the vault changed although it refused")
 	}
 	e.vault.setFailing(false)
 	e.clock.tick()
 	r.waitStatus(StatusOK)
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != e.exact.currentRT() {
 		t.Fatal("the new refresh token was not saved once the keychain worked")
 	}
 	if _, err := r.token("Bakkerij"); err != nil {
@@ -236,8 +236,11 @@ func TestVaultWriteFailureKeepsNewToken(t *testing.T) {
 func TestTooEarlyAnswerDoesNotStorm(t *testing.T) {
 	e := newEnv(t)
 	id := e.connect("Bakkerij")
-	// Forget the access token, as if another installation held a newer one.
+	// Forget the access token and its times, as if another installation
+	// held a newer one.
 	_ = e.vault.Delete(vault.AccessTokenKey(id))
+	rt, _ := StoredRefreshToken(e.vault, id)
+	_ = e.vault.Set(vault.ChainKey(id), chainItem{RT: rt}.encode())
 	st := e.state(id)
 	st.AccessExpiry, st.LastRefresh = st.AccessExpiry.Add(-time.Hour), st.LastRefresh.Add(-25*time.Hour)
 	saveState(t, e, id, st)

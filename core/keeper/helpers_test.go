@@ -138,6 +138,9 @@ type fakeExact struct {
 	meSaid              string
 	meCalls             int
 	answers             []answer // every refresh call's moment and status
+	// live, when set, holds every refresh token issued and not yet spent,
+	// for tests with many chains (one per user); no faults, no too-early.
+	live map[string]bool
 }
 
 // answer is one refresh call as the fake Exact answered it.
@@ -231,6 +234,15 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		deny(w, status, reason, body)
 	}
 	rt := r.PostForm.Get("refresh_token")
+	if f.live != nil {
+		if !f.live[rt] {
+			deny(w, 401, "", `{"error":"unauthorized_client","error_description":"Old refresh token used."}`)
+			return
+		}
+		delete(f.live, rt)
+		f.issue(w, now)
+		return
+	}
 	fault := ""
 	if len(f.faults) > 0 {
 		fault, f.faults = f.faults[0], f.faults[1:]
@@ -268,6 +280,9 @@ func (f *fakeExact) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (f *fakeExact) issue(w http.ResponseWriter, now time.Time) {
 	f.current = f.newToken("rt")
 	f.lastIssued = now
+	if f.live != nil {
+		f.live[f.current] = true
+	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"access_token":%q,"token_type":"bearer","expires_in":"600","refresh_token":%q}`, f.newToken("at"), f.current)
 }
@@ -343,7 +358,7 @@ func (v *flakyVault) Set(key, value string) error {
 	v.mu.Lock()
 	failing := v.failing
 	v.mu.Unlock()
-	if failing && strings.HasSuffix(key, "/refresh_token") {
+	if failing && strings.HasSuffix(key, "/chain") {
 		return fmt.Errorf("%w: the collection is locked", vault.ErrUnavailable)
 	}
 	return v.Memory.Set(key, value)

@@ -841,7 +841,7 @@ func TestRotatedRefreshTokenInRefusalIsSaved(t *testing.T) {
 	if _, err := Token(e.deadline(), e.opts, "Bakkerij"); err == nil {
 		t.Fatal("Token after a refusal succeeded")
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != e.exact.currentRT() {
 		t.Fatal("the refresh token rotated in the refusal was not saved")
 	}
 	e.clock.Advance(10 * time.Minute)
@@ -919,7 +919,7 @@ func TestShutdownWaitsForRefreshInFlight(t *testing.T) {
 	if got.err != nil || got.tok.AccessToken == "" {
 		t.Fatalf("the waiter got %v", e.showErr(got.err))
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != e.exact.currentRT() {
 		t.Fatal("the refreshed chain was not saved")
 	}
 	if st := e.state(id); st.Status != StatusOK || !st.LastRefresh.Equal(e.clock.Now()) {

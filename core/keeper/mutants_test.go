@@ -7,7 +7,6 @@ import (
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/store"
-	"github.com/exactkeeper/exactkeeper/core/vault"
 )
 
 // An error exactly one hour old no longer counts: at the moment
@@ -62,7 +61,7 @@ func TestRotatedRefreshTokenInRefusalKeychainRefuses(t *testing.T) {
 	if st := e.state(id); st.Status != StatusFailing || !strings.Contains(st.LastError, "keychain") {
 		t.Fatalf("state %+v, want failing on the keychain", st)
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt == e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt == e.exact.currentRT() {
 		t.Fatal("test setup: the rotated token was saved despite the failing vault")
 	}
 }

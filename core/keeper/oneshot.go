@@ -331,8 +331,14 @@ func saveChain(ctx context.Context, o Options, id, secret string, tok exact.Toke
 	if err := o.Vault.Set(vault.ClientSecretKey(id), secret); err != nil {
 		return fmt.Errorf("could not save the login in the keychain (%v); make sure the keychain is unlocked and log in again", err)
 	}
-	if err := o.Vault.Set(vault.RefreshTokenKey(id), tok.RefreshToken); err != nil {
+	item := chainItem{RT: tok.RefreshToken, Issued: tok.IssuedAt, Expiry: tok.Expiry, Seq: 1}
+	if err := saveChainItem(o, store.Connection{ID: id}, item); err != nil {
 		return fmt.Errorf("could not save the login in the keychain (%v); make sure the keychain is unlocked and log in again", err)
+	}
+	// A bare token of the old layout would be what a downgraded version
+	// spends: it belongs to the chain this login replaced.
+	if err := o.Vault.Delete(vault.RefreshTokenKey(id)); err != nil && !errors.Is(err, vault.ErrNotFound) {
+		o.Logger.Warn("could not remove the login's old keychain item", "error", err)
 	}
 	storeAccess(o, store.Connection{ID: id}, tok)
 	return nil
@@ -341,7 +347,7 @@ func saveChain(ctx context.Context, o Options, id, secret string, tok exact.Toke
 // forget removes a connection's vault items, logging what cannot be removed.
 func forget(o Options, conn store.Connection) error {
 	var first error
-	for _, key := range []string{vault.RefreshTokenKey(conn.ID), vault.AccessTokenKey(conn.ID), vault.ClientSecretKey(conn.ID)} {
+	for _, key := range []string{vault.ChainKey(conn.ID), vault.RefreshTokenKey(conn.ID), vault.AccessTokenKey(conn.ID), vault.ClientSecretKey(conn.ID)} {
 		if err := o.Vault.Delete(key); err != nil && !errors.Is(err, vault.ErrNotFound) {
 			o.Logger.Warn("could not remove a secret from the keychain", "connection", conn.Name, "error", err)
 			if first == nil {

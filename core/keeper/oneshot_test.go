@@ -141,7 +141,7 @@ func TestCompleteSavesWhatItShould(t *testing.T) {
 	if s, _ := e.vault.Get(vault.ClientSecretKey(c.ID)); s != clientSecret {
 		t.Fatal("client secret not in the vault")
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(c.ID)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, c.ID); rt != e.exact.currentRT() {
 		t.Fatal("refresh token not in the vault")
 	}
 	cachedAccess(t, e.vault, c.ID)
@@ -166,7 +166,7 @@ func TestCompleteSameUserReusesConnection(t *testing.T) {
 	if len(cfg.Connections) != 1 {
 		t.Fatalf("%d connections, want 1", len(cfg.Connections))
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(first)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, first); rt != e.exact.currentRT() {
 		t.Fatal("the existing connection does not hold the new chain")
 	}
 	if keys := e.vault.Keys(); len(keys) != 3 {
@@ -280,7 +280,7 @@ func TestOneShotUnreachable(t *testing.T) {
 	if st := e.state(id); st.Status != StatusFailing || st.Failures != 1 || !st.FailingSince.Equal(e.clock.Now()) {
 		t.Fatalf("state %+v", st)
 	}
-	if rt, _ := e.vault.Get(vault.RefreshTokenKey(id)); rt != e.exact.currentRT() {
+	if rt, _ := StoredRefreshToken(e.vault, id); rt != e.exact.currentRT() {
 		t.Fatal("the stored refresh token changed after a transient failure")
 	}
 }
@@ -292,7 +292,7 @@ func TestOneShotKeychainTrouble(t *testing.T) {
 		status string
 		want   error
 	}{
-		{"refresh token missing", func(e *env, id string) { _ = e.vault.Delete(vault.RefreshTokenKey(id)) }, StatusNeedsReconnect, ErrNeedsReconnect},
+		{"refresh token missing", func(e *env, id string) { _ = e.vault.Delete(vault.ChainKey(id)) }, StatusNeedsReconnect, ErrNeedsReconnect},
 		// A locked keychain is this PC's trouble, not Exact's: the state
 		// every process shares is left alone.
 		{"keychain locked", func(e *env, id string) { e.vault.SetErr(vault.ErrUnavailable) }, StatusOK, vault.ErrUnavailable},

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
-	"github.com/exactkeeper/exactkeeper/core/vault"
 )
 
 // renewSecret changes the secret Exact accepts, as renewing it in the App
@@ -32,7 +31,7 @@ func (f *fakeExact) renewSecret(s string) {
 func TestWrongSecretKeepsTheLogin(t *testing.T) {
 	e := newEnv(t)
 	id := e.connect("Bakkerij")
-	rt, _ := e.vault.Get(vault.RefreshTokenKey(id))
+	rt, _ := StoredRefreshToken(e.vault, id)
 	e.exact.renewSecret("renewed-secret-1a2b3c")
 	e.clock.Advance(571 * time.Second)
 
@@ -44,7 +43,7 @@ func TestWrongSecretKeepsTheLogin(t *testing.T) {
 	if st.Status != StatusNeedsAttention || st.Attention != AttentionSecret {
 		t.Fatalf("state = %s/%s, want needs-attention/%s", st.Status, st.Attention, AttentionSecret)
 	}
-	if got, _ := e.vault.Get(vault.RefreshTokenKey(id)); got != rt {
+	if got, _ := StoredRefreshToken(e.vault, id); got != rt {
 		t.Fatal("the refresh token was dropped or replaced after a refused client secret")
 	}
 	if d := Plan(st, e.clock.Now().Add(48*time.Hour), time.Hour, 0, exact.Token{}); d.Refresh || !d.At.IsZero() {

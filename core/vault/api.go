@@ -26,8 +26,17 @@ var (
 // keychain item per secret per connection.
 func ClientSecretKey(connID string) string { return connID + "/client_secret" }
 
-// RefreshTokenKey names the rotating refresh token of a connection.
+// RefreshTokenKey names the bare rotating refresh token of a connection, as
+// versions before ChainKey stored it; read only to migrate.
 func RefreshTokenKey(connID string) string { return connID + "/refresh_token" }
+
+// ChainKey names a connection's refresh chain: the refresh token with the
+// times of its access token, as one item (JSON, see core/keeper).
+func ChainKey(connID string) string { return connID + "/chain" }
+
+// ItemLimit is the largest value kept in one keychain item; longer values
+// are split into parts, which is crash-safe but not one atomic write.
+const ItemLimit = chunkSize
 
 // AccessTokenKey names the cached access token (JSON of exact.Token without
 // the refresh token), shared between CLI processes when no keeper runs.

@@ -58,7 +58,7 @@ func TestConnectInBrowser(t *testing.T) {
 	if c.User.FullName != "Jan de Vries" || c.Division != 1234567 || c.DivisionName != "Bakkerij De Jong" {
 		t.Errorf("connection user = %+v division %d %q, want Jan de Vries in 1234567 Bakkerij De Jong", c.User, c.Division, c.DivisionName)
 	}
-	rt, err := w.keyring().Get(vault.RefreshTokenKey(c.ID))
+	rt, err := keeper.StoredRefreshToken(w.keyring(), c.ID)
 	if err != nil || rt == "" {
 		t.Fatalf("refresh token not in the keychain: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestConnectInBrowser(t *testing.T) {
 	if len(cfg.Connections) != 1 || cfg.Connections[0].ID != c.ID {
 		t.Errorf("reconnect changed the connections: %+v", cfg.Connections)
 	}
-	if rt2, _ := w.keyring().Get(vault.RefreshTokenKey(c.ID)); rt2 == rt || rt2 == "" {
+	if rt2, _ := keeper.StoredRefreshToken(w.keyring(), c.ID); rt2 == rt || rt2 == "" {
 		t.Errorf("reconnect did not store a new refresh token")
 	}
 	if tok := w.token(); !w.me(tok.AccessToken) {
@@ -261,7 +261,7 @@ func TestFaultsAreTransient(t *testing.T) {
 			w := newWorld(t, func(c *exactsim.Config) { c.AccessLifetime = 2 * time.Second })
 			w.connect("Flaky")
 			first := w.token()
-			rt, _ := w.keyring().Get(vault.RefreshTokenKey(w.config().Connections[0].ID))
+			rt, _ := keeper.StoredRefreshToken(w.keyring(), w.config().Connections[0].ID)
 			waitPast(first.ExpiresAt)
 			if tc.fault != nil {
 				w.sim.Inject(*tc.fault)
@@ -278,7 +278,7 @@ func TestFaultsAreTransient(t *testing.T) {
 					t.Errorf("a transient fault talks of reconnecting: %q", res.stderr)
 				}
 			}
-			if now, _ := w.keyring().Get(vault.RefreshTokenKey(w.config().Connections[0].ID)); now != rt && tc.fault != nil && tc.fault.Kind != exactsim.FaultErrorAfterRotate {
+			if now, _ := keeper.StoredRefreshToken(w.keyring(), w.config().Connections[0].ID); now != rt && tc.fault != nil && tc.fault.Kind != exactsim.FaultErrorAfterRotate {
 				t.Errorf("the stored refresh token changed after faults that rotated nothing")
 			}
 			var list []keeper.ConnStatus

@@ -271,7 +271,7 @@ func (w *world) keyring() vault.Vault { return vault.NewKeyring("exactkeeper", 1
 func (w *world) secrets() []string {
 	var out []string
 	for _, c := range w.config().Connections {
-		for _, k := range []string{vault.RefreshTokenKey(c.ID), vault.ClientSecretKey(c.ID), vault.AccessTokenKey(c.ID)} {
+		for _, k := range []string{vault.ChainKey(c.ID), vault.RefreshTokenKey(c.ID), vault.ClientSecretKey(c.ID), vault.AccessTokenKey(c.ID)} {
 			if v, err := w.keyring().Get(k); err == nil {
 				out = append(out, v)
 			}
@@ -290,7 +290,7 @@ func (w *world) forgetSecrets() {
 		return
 	}
 	for _, conn := range c.Connections {
-		for _, k := range []string{vault.RefreshTokenKey(conn.ID), vault.ClientSecretKey(conn.ID), vault.AccessTokenKey(conn.ID)} {
+		for _, k := range []string{vault.ChainKey(conn.ID), vault.RefreshTokenKey(conn.ID), vault.ClientSecretKey(conn.ID), vault.AccessTokenKey(conn.ID)} {
 			_ = w.keyring().Delete(k)
 		}
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/exactkeeper/exactkeeper/assets"
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
-	"github.com/exactkeeper/exactkeeper/core/vault"
+	"github.com/exactkeeper/exactkeeper/core/keeper"
 )
 
 // relayWorld is a world whose app registers the relay page as its redirect
@@ -201,7 +201,7 @@ func TestSecretCommand(t *testing.T) {
 	w := newWorld(t, func(c *exactsim.Config) { c.AccessLifetime = 2 * time.Second })
 	w.connect("Bakkerij")
 	id := w.config().Connections[0].ID
-	rt, _ := w.keyring().Get(vault.RefreshTokenKey(id))
+	rt, _ := keeper.StoredRefreshToken(w.keyring(), id)
 	w.sim.AddApp(exactsim.App{ClientID: w.clientID, ClientSecret: "renewed-secret-77", RedirectURIs: []string{w.redirect}})
 
 	// `refresh` hands back the cached token (2 s) without asking Exact
@@ -214,7 +214,7 @@ func TestSecretCommand(t *testing.T) {
 	if res.code != 4 || !strings.Contains(res.stderr, "exactkeeperctl secret") {
 		t.Fatalf("refresh with a renewed secret exited %d: %s; want 4 and the command to mend it", res.code, res.stderr)
 	}
-	if got, _ := w.keyring().Get(vault.RefreshTokenKey(id)); got != rt {
+	if got, _ := keeper.StoredRefreshToken(w.keyring(), id); got != rt {
 		t.Fatal("the refresh token changed after a refused client secret")
 	}
 	if res := w.run("", "status"); !strings.Contains(res.stdout, "needs-attention") {

@@ -103,10 +103,12 @@ func (w *realWorld) start() error {
 		}
 		select {
 		case err := <-w.done:
+			w.proc = nil // its end is taken: nothing left to stop
 			return fmt.Errorf("exactkeeperctl run exited: %v", err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+	w.kill()
 	return fmt.Errorf("exactkeeperctl run did not open its endpoint within 30 s")
 }
 
@@ -115,7 +117,16 @@ func (w *realWorld) kill() {
 		return
 	}
 	_ = sigKill(w.proc.Process.Pid)
-	<-w.done
+	select {
+	case <-w.done:
+	case <-time.After(30 * time.Second):
+		// Gone, yet its output is still held open: something it started
+		// outlived it. The rest of its group goes too, or the run would
+		// wait here for ever (seen once under heavy load).
+		fmt.Fprintf(w.log, "reliability: a process started by `exactkeeperctl run` outlived it; killing its group\n")
+		_ = sigKill(-w.proc.Process.Pid)
+		<-w.done
+	}
 	w.proc = nil
 }
 
@@ -135,7 +146,7 @@ func (w *realWorld) stop() {
 func (w *realWorld) close() {
 	w.stop()
 	if w.conn.ID != "" {
-		for _, k := range []string{vault.RefreshTokenKey(w.conn.ID), vault.ClientSecretKey(w.conn.ID), vault.AccessTokenKey(w.conn.ID)} {
+		for _, k := range []string{vault.ChainKey(w.conn.ID), vault.RefreshTokenKey(w.conn.ID), vault.ClientSecretKey(w.conn.ID), vault.AccessTokenKey(w.conn.ID)} {
 			_ = w.raw.Delete(k)
 		}
 	}
@@ -144,7 +155,7 @@ func (w *realWorld) close() {
 }
 
 func (w *realWorld) refreshToken() string {
-	rt, _ := w.raw.Get(vault.RefreshTokenKey(w.conn.ID))
+	rt, _ := keeper.StoredRefreshToken(w.raw, w.conn.ID)
 	return rt
 }
 

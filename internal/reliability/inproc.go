@@ -12,7 +12,6 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
-	"github.com/exactkeeper/exactkeeper/core/vault"
 )
 
 // The scenario clock's rates for the fault and token rows: an idle minute
@@ -40,7 +39,7 @@ func unseenRow(logf func(string, ...any)) row {
 	// refreshes and stores the new refresh token; its access token stays
 	// with it.
 	s.waitTrue(t0.Add(9*time.Minute + 35*time.Second))
-	rt, err := s.raw.Get(vault.RefreshTokenKey(s.conn.ID))
+	rt, err := keeper.StoredRefreshToken(s.raw, s.conn.ID)
 	if err != nil {
 		return failRow(area, what, err)
 	}
@@ -50,7 +49,7 @@ func unseenRow(logf func(string, ...any)) row {
 	tok, err := other.Refresh(ctx, rt)
 	cancel()
 	if err == nil {
-		err = s.raw.Set(vault.RefreshTokenKey(s.conn.ID), tok.RefreshToken)
+		err = keeper.ReplaceRefreshToken(s.raw, s.conn.ID, tok.RefreshToken)
 	}
 	done()
 	if err != nil {

@@ -325,7 +325,7 @@ func (s *scenario) consumedBetween(from, to time.Time) []consumed {
 // chain tells what Exact thinks of the refresh token in the keychain. It
 // reads through a vault of its own: the keeper's may be stuck in a call.
 func (s *scenario) chain() string {
-	rt, err := vault.NewKeyring(keyringName, keyringLimit).Get(vault.RefreshTokenKey(s.conn.ID))
+	rt, err := keeper.StoredRefreshToken(vault.NewKeyring(keyringName, keyringLimit), s.conn.ID)
 	if err != nil {
 		return "unreadable (" + err.Error() + ")"
 	}
@@ -351,7 +351,7 @@ func (s *scenario) close() {
 	s.stopKeeper()
 	if s.conn.ID != "" {
 		fresh := vault.NewKeyring(keyringName, keyringLimit)
-		for _, k := range []string{vault.RefreshTokenKey(s.conn.ID), vault.ClientSecretKey(s.conn.ID), vault.AccessTokenKey(s.conn.ID)} {
+		for _, k := range []string{vault.ChainKey(s.conn.ID), vault.RefreshTokenKey(s.conn.ID), vault.ClientSecretKey(s.conn.ID), vault.AccessTokenKey(s.conn.ID)} {
 			_ = fresh.Delete(k)
 		}
 	}
