@@ -2,10 +2,13 @@
 # packaging/README.md says what each contains and how users install it.
 #
 #   package-windows       dist/exactkeeper-windows-amd64.zip (cross-built with mingw-w64)
+#                         and the installer dist/exactkeeper-windows-amd64-setup.exe (NSIS)
+#   package-windows-installer-check  the installer script and signing, without the Windows build
 #   package-linux         dist/exactkeeper-linux-$(GOARCH).tar.xz with install.sh
 #   package-darwin        dist/Exact Keeper.app and a zip of it; on a Mac only
 #   package-darwin-check  what Linux can check of the Mac build
-#   package-ci            the Windows and Linux packages, smoke-started
+#   package-ci            the Windows and Linux packages, smoke-started (the
+#                         Windows installer too: smoke-windows-installer)
 #
 # Intermediate files go to dist/_build (the leading _ keeps `go ... ./...`
 # out of it). The Go build cache is left alone: a cold Windows cgo build
@@ -13,12 +16,16 @@
 
 PKG_BUILD     := dist/_build
 PKG_ARCH      = $(shell $(GO) env GOARCH)
-PKG_NUMVER    = $(shell $(GO) run ./packaging/pkgtool numver '$(VERSION)')
+# Numbers for Windows and macOS, from VERSION (FyneApp.toml's Version unless
+# overridden) and FyneApp.toml's Build; never 0.0.0.0 for an untagged tree.
+PKG_NUMVER    := $(shell $(GO) run ./packaging/pkgtool numver '$(VERSION)')
+PKG_WINVER    := $(PKG_NUMVER).$(shell $(GO) run ./packaging/pkgtool meta build)
+PKG_APPNAME   := $(shell $(GO) run ./packaging/pkgtool meta name)
 GO_WINRES     ?= github.com/tc-hib/go-winres@v0.3.3
 WIN_CC        ?= x86_64-w64-mingw32-gcc
-MAC_APP       := dist/Exact Keeper.app
+MAC_APP       := dist/$(PKG_APPNAME).app
 
-.PHONY: package-deps package-windows package-linux package-darwin package-darwin-check package-ci package-clean
+.PHONY: package-deps package-windows package-windows-installer-check package-windows-installer-build smoke-windows-installer package-linux package-darwin package-darwin-check package-ci package-clean
 
 package-deps:
 	@scripts/deps.sh package
@@ -33,7 +40,7 @@ package-windows: package-deps
 		find cmd/$$p -maxdepth 1 -name '*.go' ! -name '*_test.go' -exec cp {} $(PKG_BUILD)/windows/$$p/ \; ; done
 	$(GO) run $(GO_WINRES) make --in packaging/windows/winres.json --arch amd64 \
 		--out $(PKG_BUILD)/windows/exactkeeper/rsrc \
-		--file-version '$(PKG_NUMVER).0' --product-version '$(PKG_NUMVER) ($(VERSION))'
+		--file-version '$(PKG_WINVER)' --product-version '$(PKG_NUMVER) ($(VERSION))'
 	cp $(PKG_BUILD)/windows/exactkeeper/rsrc*.syso $(PKG_BUILD)/windows/exactkeeper-dashboard/
 	# The keeper links no Fyne, so it needs no C compiler; the window does.
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -ldflags "$(LDFLAGS) -s -w -H windowsgui" \
@@ -44,9 +51,46 @@ package-windows: package-deps
 		-o $(PKG_BUILD)/windows/zip/exactkeeperctl.exe ./cmd/exactkeeperctl
 	cp assets/icons/app.png $(PKG_BUILD)/windows/zip/exactkeeper.png
 	sed 's/$$/\r/' packaging/windows/README.txt > $(PKG_BUILD)/windows/zip/README.txt
+	packaging/windows/sign.sh $(PKG_BUILD)/windows/zip/*.exe
 	rm -f dist/exactkeeper-windows-amd64.zip
 	cd $(PKG_BUILD)/windows/zip && zip -q -X ../../../exactkeeper-windows-amd64.zip exactkeeper.exe exactkeeper-dashboard.exe exactkeeperctl.exe exactkeeper.png README.txt
-	@echo "package-windows: dist/exactkeeper-windows-amd64.zip"
+	$(call PKG_MAKENSIS,$(PKG_BUILD)/windows/zip,$(WIN_SETUP))
+	@echo "package-windows: dist/exactkeeper-windows-amd64.zip and $(WIN_SETUP)"
+
+# The installer (packaging/windows/installer.nsi), from the files in $(1),
+# written to $(2); every name and version comes from FyneApp.toml and
+# core/platform through pkgtool. sign.sh signs it and its uninstaller when
+# SIGN_PFX is set.
+WIN_SETUP := dist/exactkeeper-windows-amd64-setup.exe
+define PKG_MAKENSIS
+	$(GO) run ./packaging/pkgtool ico -out $(PKG_BUILD)/windows/app.ico
+	makensis -V2 -WX -NOCD -DNAME='$(PKG_APPNAME)' -DVERSION='$(VERSION)' -DWINVER='$(PKG_WINVER)' \
+		-DAUMID="$$($(GO) run ./packaging/pkgtool meta aumid)" -DURLSCHEME="$$($(GO) run ./packaging/pkgtool meta urlscheme)" \
+		-DRUNVALUE="$$($(GO) run ./packaging/pkgtool meta runvalue)" -DWEBSITE="$$($(GO) run ./packaging/pkgtool meta website)" \
+		-DSRC='$(1)' -DICON=$(PKG_BUILD)/windows/app.ico -DOUTFILE='$(2)' -DSIGNCMD=packaging/windows/sign.sh \
+		packaging/windows/installer.nsi
+endef
+
+# What Linux can check of the installer without the (slow) Windows build:
+# the script compiles with placeholder programs into a PE with the version
+# information, and the signing step signs it with a throwaway certificate
+# that osslsigncode then verifies.
+package-windows-installer-check: package-deps
+	rm -rf $(PKG_BUILD)/installer-check
+	mkdir -p $(PKG_BUILD)/installer-check/src $(PKG_BUILD)/windows
+	for f in exactkeeper.exe exactkeeper-dashboard.exe exactkeeperctl.exe exactkeeper.png README.txt; do \
+		echo placeholder > $(PKG_BUILD)/installer-check/src/$$f; done
+	packaging/windows/sign-check.sh $(PKG_BUILD)/installer-check
+	SIGN_PFX=$(PKG_BUILD)/installer-check/test.pfx SIGN_PASS_FILE=$(PKG_BUILD)/installer-check/pass SIGN_TIMESTAMP_URL= \
+		$(MAKE) --no-print-directory package-windows-installer-build
+	osslsigncode verify -CAfile $(PKG_BUILD)/installer-check/test.crt -in $(PKG_BUILD)/installer-check/setup-check.exe >/dev/null
+	strings -el $(PKG_BUILD)/installer-check/setup-check.exe | grep -qxF '$(VERSION)'
+	@echo "package-windows-installer-check: the installer builds, carries version $(VERSION) and verifies once signed"
+
+INSTALLER_SRC ?= $(PKG_BUILD)/installer-check/src
+INSTALLER_OUT ?= $(PKG_BUILD)/installer-check/setup-check.exe
+package-windows-installer-build:
+	$(call PKG_MAKENSIS,$(INSTALLER_SRC),$(INSTALLER_OUT))
 
 # -s -w drop the symbol table and DWARF (about 40 % of the size); panics keep
 # their stack traces. Only the link differs from `make app`, so the compiled
@@ -70,7 +114,7 @@ package-linux: package-deps deps
 package-darwin:
 ifeq ($(shell uname -s),Darwin)
 	rm -rf "$(MAC_APP)"
-	$(GO) run ./packaging/pkgtool macapp -version '$(VERSION)' -icon assets/icons/app.png -out "$(MAC_APP)"
+	$(GO) run ./packaging/pkgtool macapp -version '$(VERSION)' -out "$(MAC_APP)"
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeper" ./cmd/exactkeeper
 	CGO_ENABLED=1 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeper-dashboard" ./cmd/exactkeeper-dashboard
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o "$(MAC_APP)/Contents/MacOS/exactkeeperctl" ./cmd/exactkeeperctl
@@ -100,10 +144,18 @@ package-darwin-check:
 	$(GO) test -timeout 2m -count=1 ./packaging/pkgtool ./core/platform
 
 # The registry half of start-at-login runs under wine too, as a test binary.
-package-ci: package-windows package-linux package-darwin-check
+package-ci: package-windows-installer-check package-windows package-linux package-darwin-check
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o $(PKG_BUILD)/windows/platform.test.exe ./core/platform
 	scripts/with-session.sh packaging/smoke-linux.sh dist/exactkeeper-linux-$(PKG_ARCH).tar.xz
 	scripts/with-session.sh packaging/smoke-windows.sh dist/exactkeeper-windows-amd64.zip $(PKG_BUILD)/windows/platform.test.exe
+	$(MAKE) --no-print-directory smoke-windows-installer
+
+# The installer under wine: silent install, the installed keeper against the
+# simulator (connect, token, status, refresh), uninstall, reinstall,
+# uninstall with /REMOVESECRETS. About 2.5 minutes; needs package-windows.
+smoke-windows-installer:
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o $(PKG_BUILD)/windows/netproxy.test.exe ./core/netproxy
+	scripts/with-session.sh packaging/smoke-windows-installer.sh $(WIN_SETUP) $(PKG_BUILD)/windows/netproxy.test.exe
 
 package-clean:
 	rm -rf $(PKG_BUILD) dist/exactkeeper-*.zip dist/exactkeeper-*.tar.xz "$(MAC_APP)"

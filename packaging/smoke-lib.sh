@@ -30,3 +30,14 @@ wait_for() {
 }
 # no_crash LOGFILE: the log shows no Go panic or fatal error.
 no_crash() { ! grep -E -q '^(panic:|fatal error:)|goroutine [0-9]+ \[running\]' "$1"; }
+# no_keeper_crash LOGFILE: no panic of the keeper in its log. The window,
+# started by the keeper, writes to the same log; a panic whose main frame is
+# the window's is the window's (see dashboard_crashed), any other counts.
+no_keeper_crash() {
+  local panics window
+  panics=$(grep -E -c '^(panic:|fatal error:)' "$1" || true)
+  window=$(grep -E -c 'exactkeeper-dashboard/main\.go' "$1" || true)
+  [ "$panics" -le "$window" ]
+}
+# dashboard_crashed LOGFILE: the window panicked (its main frame is in the log).
+dashboard_crashed() { grep -E -q 'exactkeeper-dashboard/main\.go' "$1"; }

@@ -16,8 +16,9 @@ test)
 package)
   # mingw-w64 for the Windows cross-build, wine for its smoke start, xz and
   # zip for the archives, desktop-file-utils to validate .desktop files,
-  # and the session the smoke tests run in
-  want+=(gcc-mingw-w64-x86-64 wine64 xz-utils zip desktop-file-utils xvfb xauth) ;;
+  # the session the smoke tests run in, nsis for the installer, osslsigncode
+  # and openssl for signing (and its check), binutils' strings for that check
+  want+=(gcc-mingw-w64-x86-64 wine64 xz-utils zip desktop-file-utils xvfb xauth nsis osslsigncode openssl binutils) ;;
 esac
 command -v dpkg-query >/dev/null || { echo "deps: not a Debian system; install the equivalents of: ${want[*]}" >&2; exit 0; }
 missing=()

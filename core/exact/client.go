@@ -6,15 +6,24 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/exactkeeper/exactkeeper/core/netproxy"
 )
 
 // defaultHTTP is used when Client.HTTP is nil; the timeout keeps a hung
 // connection from stalling a refresh chain forever. Token calls get at
-// least TokenCallTimeout instead (see tokenHTTP).
-var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+// least TokenCallTimeout instead (see tokenHTTP). Its proxy is the
+// environment's, or on Windows the user's system proxy (core/netproxy). It
+// is made on first use: cloning the transport at init cost every process,
+// `exactkeeperctl token` served by a running keeper included, 1 % of its
+// start (docs/performance.md).
+var defaultHTTP = sync.OnceValue(func() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: netproxy.Transport(nil)}
+})
 
 // TokenCallTimeout is the least time a token-endpoint call is given, end to
 // end, whatever the HTTP client's own timeout: Exact's token endpoint has
@@ -30,7 +39,7 @@ func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return defaultHTTP
+	return defaultHTTP()
 }
 
 // tokenHTTP is the HTTP client for token calls: a copy of httpClient with
@@ -155,6 +164,7 @@ func (c *Client) failure(err error, rec *recorder, spent string, at time.Time, s
 		Status:  status,
 		Reason:  clean(header.Get("Reason"), secrets...),
 	}
+	e.RateLimit = rateLimitOf(header)
 	if a.refreshToken != spent {
 		e.RefreshToken = a.refreshToken
 	}

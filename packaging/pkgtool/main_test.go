@@ -88,7 +88,9 @@ func readPlist(t *testing.T, b []byte) map[string]any {
 }
 
 func TestInfoPlist(t *testing.T) {
-	p := readPlist(t, infoPlist("v1.4.2-3-gabc & <co>"))
+	var m appMeta
+	m.Details.Name, m.Details.ID, m.Details.Version = "Exact Keeper", "nl.exactkeeper.app", "1.4.2"
+	p := readPlist(t, infoPlist(m, "1.4.2+v1.4.2-3-gabc & <co>"))
 	want := map[string]any{
 		"CFBundleIdentifier":         "nl.exactkeeper.app",
 		"CFBundleExecutable":         "exactkeeper",
@@ -98,7 +100,7 @@ func TestInfoPlist(t *testing.T) {
 		"CFBundleVersion":            "1.4.2",
 		"CFBundleLocalizations":      []string{"en", "nl"},
 		"LSUIElement":                true,
-		"NSHumanReadableCopyright":   "Exact Keeper v1.4.2-3-gabc & <co>",
+		"NSHumanReadableCopyright":   "Exact Keeper 1.4.2+v1.4.2-3-gabc & <co>",
 	}
 	for k, v := range want {
 		if !reflect.DeepEqual(p[k], v) {
@@ -110,7 +112,7 @@ func TestInfoPlist(t *testing.T) {
 func TestMacAppBundle(t *testing.T) {
 	app := filepath.Join(t.TempDir(), "Exact Keeper.app")
 	var out, errb bytes.Buffer
-	if code := run([]string{"macapp", "-version", "v0.3.0", "-icon", "../../assets/icons/app.png", "-out", app}, &out, &errb); code != 0 {
+	if code := run([]string{"macapp", "-meta", "../../FyneApp.toml", "-version", "v0.3.0", "-out", app}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	plist, err := os.ReadFile(filepath.Join(app, "Contents", "Info.plist"))
@@ -165,6 +167,11 @@ func TestMacAppRefusesBadInput(t *testing.T) {
 	if err := os.WriteFile(notPNG, []byte("GIF89a"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	metaWithIcon := func(icon string) string {
+		p := filepath.Join(dir, icon+".toml")
+		writeFile(t, p, "[Details]\nName = \"X\"\nID = \"nl.x\"\nVersion = \"1.0.0\"\nIcon = \""+icon+"\"\n")
+		return p
+	}
 	for _, c := range []struct {
 		name string
 		args []string
@@ -172,8 +179,9 @@ func TestMacAppRefusesBadInput(t *testing.T) {
 		msg  string
 	}{
 		{"no .app", []string{"macapp", "-out", filepath.Join(dir, "x")}, 2, "ending in .app"},
-		{"missing icon", []string{"macapp", "-icon", filepath.Join(dir, "none.png"), "-out", filepath.Join(dir, "a.app")}, 1, "cannot read the icon"},
-		{"not a PNG", []string{"macapp", "-icon", notPNG, "-out", filepath.Join(dir, "b.app")}, 1, "not a PNG"},
+		{"missing icon", []string{"macapp", "-meta", metaWithIcon("none.png"), "-out", filepath.Join(dir, "a.app")}, 1, "cannot read the icon"},
+		{"not a PNG", []string{"macapp", "-meta", metaWithIcon("icon.png"), "-out", filepath.Join(dir, "b.app")}, 1, "not a PNG"},
+		{"no FyneApp.toml", []string{"macapp", "-meta", filepath.Join(dir, "none.toml"), "-out", filepath.Join(dir, "c.app")}, 1, "FyneApp.toml"},
 		{"unknown command", []string{"dmg"}, 2, "unknown command"},
 	} {
 		var out, errb bytes.Buffer

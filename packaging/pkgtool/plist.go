@@ -6,10 +6,9 @@ import (
 	"fmt"
 )
 
-// Bundle facts; BundleID matches platform.BundleID, the LaunchAgent label.
+// Bundle facts beyond FyneApp.toml, whose ID must match platform.BundleID,
+// the LaunchAgent label (TestMetaAgreesWithTheCode).
 const (
-	bundleID   = "nl.exactkeeper.app"
-	bundleName = "Exact Keeper"
 	executable = "exactkeeper"
 	// Go 1.26 runs on macOS 12 and later.
 	minimumMacOS = "12.0"
@@ -17,20 +16,23 @@ const (
 
 // infoPlist is Contents/Info.plist. LSUIElement keeps the keeper out of the
 // Dock and the app switcher: it lives in the menu bar.
-func infoPlist(version string) []byte {
+func infoPlist(m appMeta, version string) []byte {
 	num := numericVersion(version)
+	if num == "0.0.0" {
+		num = m.Details.Version // a VERSION like "dev" carries no number
+	}
 	entries := []struct {
 		key string
 		val any
 	}{
 		{"CFBundleDevelopmentRegion", "en"},
-		{"CFBundleDisplayName", bundleName},
+		{"CFBundleDisplayName", m.Details.Name},
 		{"CFBundleExecutable", executable},
 		{"CFBundleIconFile", "exactkeeper.icns"},
-		{"CFBundleIdentifier", bundleID},
+		{"CFBundleIdentifier", m.Details.ID},
 		{"CFBundleInfoDictionaryVersion", "6.0"},
 		{"CFBundleLocalizations", []string{"en", "nl"}},
-		{"CFBundleName", bundleName},
+		{"CFBundleName", m.Details.Name},
 		{"CFBundlePackageType", "APPL"},
 		{"CFBundleShortVersionString", num},
 		{"CFBundleVersion", num},
@@ -38,7 +40,7 @@ func infoPlist(version string) []byte {
 		{"LSMinimumSystemVersion", minimumMacOS},
 		{"LSUIElement", true},
 		{"NSHighResolutionCapable", true},
-		{"NSHumanReadableCopyright", "Exact Keeper " + version},
+		{"NSHumanReadableCopyright", m.Details.Name + " " + version},
 	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)

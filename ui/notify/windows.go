@@ -19,17 +19,15 @@ import (
 const powershellAppID = `{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}\WindowsPowerShell\v1.0\powershell.exe`
 
 // toastScript shows a toast through the WinRT API that Windows PowerShell
-// 5.1 (part of every Windows 10 and 11) can reach. The texts come in through
-// the environment, never through the script or a command line, so no text
-// can inject code.
+// 5.1 (part of every Windows 10 and 11) can reach. The toast's XML
+// (toastXML, escaped and tested on every OS) comes in through the
+// environment, never through the script or a command line, so no text can
+// inject code.
 const toastScript = `$ErrorActionPreference = 'Stop'
 [Windows.UI.Notifications.ToastNotificationManager, Windows.UI.Notifications, ContentType = WindowsRuntime] | Out-Null
 [Windows.Data.Xml.Dom.XmlDocument, Windows.Data.Xml.Dom.XmlDocument, ContentType = WindowsRuntime] | Out-Null
 $xml = New-Object Windows.Data.Xml.Dom.XmlDocument
-$xml.LoadXml('<toast><visual><binding template="ToastGeneric"><text/><text/></binding></visual></toast>')
-$t = $xml.GetElementsByTagName('text')
-$t.Item(0).AppendChild($xml.CreateTextNode($env:EXACTKEEPER_TOAST_TITLE)) | Out-Null
-$t.Item(1).AppendChild($xml.CreateTextNode($env:EXACTKEEPER_TOAST_BODY)) | Out-Null
+$xml.LoadXml($env:EXACTKEEPER_TOAST_XML)
 $toast = [Windows.UI.Notifications.ToastNotification]::new($xml)
 [Windows.UI.Notifications.ToastNotificationManager]::CreateToastNotifier($env:EXACTKEEPER_TOAST_APPID).Show($toast)
 `
@@ -44,14 +42,25 @@ func newPlatform(_ string, _ []byte) Notifier {
 
 type toastNotifier struct{ appID string }
 
-func (n toastNotifier) Notify(title, body string) error {
+var _ Clickable = toastNotifier{}
+
+// Notify shows a toast whose click opens the dashboard.
+func (n toastNotifier) Notify(title, body string) error { return n.NotifyAbout("", title, body) }
+
+// OnActivate does nothing on Windows: a click on a toast does not come
+// back to this process but starts exactkeeper.exe with an exactkeeper:
+// link, which hands the subject to the running keeper over IPC
+// (ipc.Client.Open), so the keeper's OnOpen opens the dashboard there.
+func (toastNotifier) OnActivate(func(subject string)) {}
+
+// NotifyAbout shows a toast whose click opens the dashboard at subject.
+func (n toastNotifier) NotifyAbout(subject, title, body string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "powershell.exe", "-NoProfile", "-NonInteractive",
 		"-ExecutionPolicy", "Bypass", "-EncodedCommand", encode(toastScript))
 	cmd.Env = append(os.Environ(),
-		"EXACTKEEPER_TOAST_TITLE="+title,
-		"EXACTKEEPER_TOAST_BODY="+body,
+		"EXACTKEEPER_TOAST_XML="+toastXML(title, body, subject),
 		"EXACTKEEPER_TOAST_APPID="+n.appID)
 	// No console window flashing up for each toast.
 	cmd.SysProcAttr = &syscall.SysProcAttr{HideWindow: true, CreationFlags: 0x08000000} // CREATE_NO_WINDOW
