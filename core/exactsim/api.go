@@ -89,7 +89,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (User, bool) 
 		b = &apiBudget{}
 		s.apiUse[u.Division] = b
 	}
-	if m := now.Truncate(time.Minute); !m.Equal(b.minute) {
+	if m := now.Truncate(s.cfg.APIMinute); !m.Equal(b.minute) {
 		b.minute, b.perMinute = m, 0
 	}
 	if d := now.UTC().Truncate(24 * time.Hour); !d.Equal(b.day) {
@@ -98,14 +98,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) (User, bool) 
 	b.perMinute++
 	b.perDay++
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(apiDailyLimit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, apiDailyLimit-b.perDay)))
+	perMinute, perDay := s.cfg.APIMinutelyLimit, s.cfg.APIDailyLimit
+	h.Set("X-RateLimit-Limit", strconv.Itoa(perDay))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, perDay-b.perDay)))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(b.day.Add(24*time.Hour).UnixMilli(), 10))
-	h.Set("X-RateLimit-Minutely-Limit", strconv.Itoa(apiMinutelyLimit))
-	h.Set("X-RateLimit-Minutely-Remaining", strconv.Itoa(max(0, apiMinutelyLimit-b.perMinute)))
-	h.Set("X-RateLimit-Minutely-Reset", strconv.FormatInt(b.minute.Add(time.Minute).UnixMilli(), 10))
-	if b.perMinute > apiMinutelyLimit || b.perDay > apiDailyLimit {
+	h.Set("X-RateLimit-Minutely-Limit", strconv.Itoa(perMinute))
+	h.Set("X-RateLimit-Minutely-Remaining", strconv.Itoa(max(0, perMinute-b.perMinute)))
+	h.Set("X-RateLimit-Minutely-Reset", strconv.FormatInt(b.minute.Add(s.cfg.APIMinute).UnixMilli(), 10))
+	if b.perMinute > perMinute || b.perDay > perDay {
 		s.stats.RateLimited++
+		s.stats.APIRateLimited++
 		s.logf("api: rate limit exceeded for division %d", u.Division)
 		writeAPIError(w, http.StatusTooManyRequests, "API rate limit exceeded.")
 		return User{}, false

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -224,14 +225,14 @@ func loginPage(w http.ResponseWriter, status int, ar authRequest) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, "login", ar)
+	_ = pages().ExecuteTemplate(w, "login", ar)
 }
 
 func errorPage(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pages.ExecuteTemplate(w, "error", msg)
+	_ = pages().ExecuteTemplate(w, "error", msg)
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -243,7 +244,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	slices.SortFunc(info.Apps, func(a, b App) int { return strings.Compare(a.ClientID, b.ClientID) })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pages.ExecuteTemplate(w, "index", info)
+	_ = pages().ExecuteTemplate(w, "index", info)
 }
 
 const pageHead = `<!doctype html>
@@ -268,7 +269,12 @@ code{font-size:12px;word-break:break-all}
 <p class="brand">Exact Online</p><p class="sub">Simulator: no real administration is involved.</p>
 `
 
-var pages = template.Must(template.New("").Parse(`
+// pages are parsed on first use: exactkeeperctl links the simulator for
+// `sim`, and a template parsed at init would slow every command, `token`
+// included (docs/performance.md).
+var pages = sync.OnceValue(func() *template.Template { return template.Must(template.New("").Parse(pagesText)) })
+
+const pagesText = `
 {{define "login"}}` + pageHead + `
 <p>An app (client ID <code>{{.ClientID}}</code>) asks for access to your administration.</p>
 {{if .Error}}<p class="error" id="error" role="alert">{{.Error}}</p>{{end}}
@@ -300,4 +306,4 @@ var pages = template.Must(template.New("").Parse(`
 {{range .Apps}}<p>Client ID <code>{{.ClientID}}</code><br>Redirect URIs:{{range .RedirectURIs}}<br><code>{{.}}</code>{{end}}</p>{{end}}
 <p>Counters: <a href="sim/stats">sim/stats</a></p>
 </main></body></html>
-{{end}}`))
+{{end}}`

@@ -17,6 +17,8 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +52,16 @@ type Config struct {
 	BlockFor time.Duration
 	// Now is the simulator's clock; default time.Now.
 	Now func() time.Time
+	// APIMinutelyLimit and APIDailyLimit are the REST API's limits per
+	// division; default 60 and 5,000, as Exact's.
+	APIMinutelyLimit int
+	APIDailyLimit    int
+	// APIMinute is the length of the API's "minute" window; default 1m.
+	// Tests shorten it so that pacing shows in seconds.
+	APIMinute time.Duration
+	// EntityRows is how many rows each entity (crm/Accounts,
+	// financialtransaction/TransactionLines) has per division; default 150.
+	EntityRows int
 	// RelayMirror lists registered redirect URIs of public relay pages that
 	// this simulator stands in for: a redirect to one of them lands on the
 	// simulator's own copy of the relay page (/relay/login.html) with the
@@ -160,15 +172,28 @@ type Fault struct {
 	Kind  FaultKind     `json:"kind"`
 	Count int           `json:"count,omitempty"`
 	Delay time.Duration `json:"delay,omitempty"`
+	// Grant and ClientID, when set, scope the fault to token calls of that
+	// grant type ("refresh_token", "authorization_code") and app; other
+	// calls pass it by untouched. The demo breaks its connection's
+	// keep-alive refresh this way without hitting a new login.
+	Grant    string `json:"grant,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+}
+
+// applies reports whether f may hit a token call with this form.
+func (f Fault) applies(form url.Values) bool {
+	return (f.Grant == "" || f.Grant == form.Get("grant_type")) && (f.ClientID == "" || f.ClientID == form.Get("client_id"))
 }
 
 // MarshalJSON writes Delay as a duration string.
 func (f Fault) MarshalJSON() ([]byte, error) {
 	v := struct {
-		Kind  FaultKind `json:"kind"`
-		Count int       `json:"count,omitempty"`
-		Delay string    `json:"delay,omitempty"`
-	}{Kind: f.Kind, Count: f.Count}
+		Kind     FaultKind `json:"kind"`
+		Count    int       `json:"count,omitempty"`
+		Delay    string    `json:"delay,omitempty"`
+		Grant    string    `json:"grant,omitempty"`
+		ClientID string    `json:"client_id,omitempty"`
+	}{Kind: f.Kind, Count: f.Count, Grant: f.Grant, ClientID: f.ClientID}
 	if f.Delay != 0 {
 		v.Delay = f.Delay.String()
 	}
@@ -178,14 +203,16 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads Delay as a duration string or as nanoseconds.
 func (f *Fault) UnmarshalJSON(b []byte) error {
 	var v struct {
-		Kind  FaultKind       `json:"kind"`
-		Count int             `json:"count"`
-		Delay json.RawMessage `json:"delay"`
+		Kind     FaultKind       `json:"kind"`
+		Count    int             `json:"count"`
+		Delay    json.RawMessage `json:"delay"`
+		Grant    string          `json:"grant"`
+		ClientID string          `json:"client_id"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*f = Fault{Kind: v.Kind, Count: v.Count}
+	*f = Fault{Kind: v.Kind, Count: v.Count, Grant: v.Grant, ClientID: v.ClientID}
 	if len(v.Delay) == 0 || string(v.Delay) == "null" {
 		return nil
 	}
@@ -224,6 +251,8 @@ type Stats struct {
 	LoginFailures  int `json:"login_failures"`
 	MeOK           int `json:"me_ok"`
 	MeUnauthorized int `json:"me_unauthorized"`
+	APIOK          int `json:"api_ok"`           // entity calls answered 2xx
+	APIRateLimited int `json:"api_rate_limited"` // REST calls refused with 429
 }
 
 // chainKey identifies a refresh chain and a budget: one per app and user.
@@ -279,6 +308,18 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.APIMinutelyLimit <= 0 {
+		cfg.APIMinutelyLimit = apiMinutelyLimit
+	}
+	if cfg.APIDailyLimit <= 0 {
+		cfg.APIDailyLimit = apiDailyLimit
+	}
+	if cfg.APIMinute <= 0 {
+		cfg.APIMinute = time.Minute
+	}
+	if cfg.EntityRows <= 0 {
+		cfg.EntityRows = defaultEntityRows
+	}
 	s := &Server{
 		cfg:     cfg,
 		apps:    map[string]App{},
@@ -307,6 +348,7 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("POST /api/oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /api/v1/current/Me", s.handleMe)
 	mux.HandleFunc("GET /api/v1/{division}/system/Divisions", s.handleDivisions)
+	s.entityRoutes(mux) // entities.go
 	mux.HandleFunc("GET /sim/stats", s.handleStats)
 	mux.HandleFunc("POST /sim/faults", s.handleFaults)
 	mux.HandleFunc("POST /sim/reset", s.handleReset)
@@ -366,17 +408,20 @@ func (s *Server) Reset() {
 	s.stats = Stats{}
 }
 
-// takeFault consumes one count of the queued head fault when its kind fits
-// the moment: after-rotate kinds only when a grant succeeded. Callers hold mu.
-func (s *Server) takeFault(afterRotate bool) (FaultKind, time.Duration, bool) {
-	if len(s.faults) == 0 || s.faults[0].Kind.afterRotate() != afterRotate {
+// takeFault consumes one count of the first queued fault that applies to
+// this call (faults scoped to other calls are passed over) when its kind
+// fits the moment: after-rotate kinds only when a grant succeeded. Callers
+// hold mu.
+func (s *Server) takeFault(afterRotate bool, form url.Values) (FaultKind, time.Duration, bool) {
+	i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.applies(form) })
+	if i < 0 || s.faults[i].Kind.afterRotate() != afterRotate {
 		return "", 0, false
 	}
-	f := &s.faults[0]
+	f := &s.faults[i]
 	kind, delay := f.Kind, f.Delay
 	f.Count--
 	if f.Count <= 0 {
-		s.faults = s.faults[1:]
+		s.faults = slices.Delete(s.faults, i, i+1)
 	}
 	return kind, delay, true
 }

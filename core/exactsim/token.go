@@ -100,7 +100,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		write(w, rep, hdr)
 		return
 	}
-	kind, delay, faulted := s.takeFault(false)
+	kind, delay, faulted := s.takeFault(false, form)
 	if faulted {
 		s.logf("token: injected fault %s", kind)
 		if s.serveMoreFault(w, r, kind, delay) { // faults_more.go
@@ -137,7 +137,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		s.countError(b, key, now)
 	}
 	if rep.status == http.StatusOK {
-		if kind, _, ok := s.takeFault(true); ok {
+		if kind, _, ok := s.takeFault(true, form); ok {
 			s.logf("token: injected fault %s", kind)
 			if kind == FaultDropAfterRotate {
 				s.stats.Dropped++

@@ -11,9 +11,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/gateway"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 )
 
@@ -128,6 +130,47 @@ func (c *Client) Events(ctx context.Context) (<-chan keeper.Event, error) {
 		}
 	}()
 	return ch, nil
+}
+
+// GatewayStatus returns the state of the keeper's API gateway.
+func (c *Client) GatewayStatus(ctx context.Context) (gateway.Status, error) {
+	var st gateway.Status
+	err := c.call(ctx, http.MethodGet, "/v1/gateway", nil, &st)
+	return st, err
+}
+
+// GatewayApply makes the keeper's gateway follow config.json (switched on
+// or off, moved, keys changed) and returns its state after.
+func (c *Client) GatewayApply(ctx context.Context) (gateway.Status, error) {
+	var st gateway.Status
+	err := c.call(ctx, http.MethodPost, "/v1/gateway/apply", struct{}{}, &st)
+	return st, err
+}
+
+// Exact sends one REST call through the keeper's gateway, paced with
+// every other program's; path is a gateway path (/api/v1/… or
+// /connections/<name>/api/v1/…). Exact's answer comes back whatever its
+// status; the caller closes its body. An error means the keeper could not
+// be asked.
+func (c *Client) Exact(ctx context.Context, method, path string, body io.Reader, contentType string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, baseURL+"/v1/exact"+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, transportError(ctx, err)
+	}
+	if resp.StatusCode == http.StatusNotImplemented || (resp.StatusCode == http.StatusNotFound && !strings.Contains(resp.Header.Get("Content-Type"), "json")) {
+		// Not Exact's answer: the keeper has no gateway, or predates it.
+		defer resp.Body.Close()
+		return nil, errNoGateway
+	}
+	return resp, nil
 }
 
 // call sends a request with a JSON body (nil for none) and decodes the JSON

@@ -16,8 +16,19 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/gateway"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 )
+
+// Gateway is the API gateway of the running keeper; *gateway.Runner
+// implements it. Through the endpoint, the CLI switches it (Apply after a
+// change of config.json), reads its state and counters, and sends API
+// calls through its pacing whether or not its listener is on.
+type Gateway interface {
+	Apply(ctx context.Context) gateway.Status
+	Status() gateway.Status
+	Internal() http.Handler
+}
 
 // Backend is what the server exposes; *keeper.Keeper implements it.
 type Backend interface {
@@ -50,7 +61,12 @@ const (
 	kindWrongSecret    = "wrong_secret"
 	kindBusy           = "busy"
 	kindOther          = "other"
+	kindNoGateway      = "no_gateway"
 )
+
+// errNoGateway: the keeper runs without a gateway (an older one, or one
+// started without it).
+var errNoGateway = errors.New("the running keeper cannot pass on API calls; restart it with this version of Exact Keeper")
 
 // wireError is the body of every non-2xx answer.
 type wireError struct {
@@ -104,11 +120,17 @@ type Server struct {
 	// one to show its dashboard. It must return quickly. nil means the
 	// keeper has nothing to show (a headless keeper), and Activate fails.
 	OnActivate func()
+	// OnOpen shows the dashboard at a subject (the dashboard's --focus),
+	// for a second start given an exactkeeper: link (Client.Open). nil:
+	// such a start is a plain activation. It must return quickly.
+	OnOpen func(focus string)
 	// Version is reported by ping, so clients can tell what they talk to.
 	Version string
 	// MaxEventStreams caps the event streams served at once (0 means
 	// DefaultMaxEventStreams); one more is refused with ErrBusy.
 	MaxEventStreams int
+	// Gateway is the keeper's API gateway; nil when it has none.
+	Gateway Gateway
 	// MaxConns caps the connections open at once, event streams included
 	// (0 means DefaultMaxConns); one more is answered with ErrBusy and
 	// closed. Set both before Serve.
@@ -194,6 +216,9 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("POST /v1/reload", s.reload)
 	mux.HandleFunc("POST /v1/activate", s.activate)
 	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("GET /v1/gateway", s.gatewayStatus)
+	mux.HandleFunc("POST /v1/gateway/apply", s.gatewayApply)
+	mux.HandleFunc("/v1/exact/", s.exactAPI)
 	return mux
 }
 
@@ -258,7 +283,14 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	s.OnActivate()
+	// An empty or unreadable body (older clients) is a plain activation.
+	var req openRequest
+	_ = json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody)).Decode(&req)
+	if req.Focus != "" && s.OnOpen != nil {
+		s.OnOpen(req.Focus)
+	} else {
+		s.OnActivate()
+	}
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
@@ -297,6 +329,37 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+func (s *Server) noGateway(w http.ResponseWriter) bool {
+	if s.Gateway != nil {
+		return false
+	}
+	writeJSON(w, http.StatusNotImplemented, wireError{Error: errNoGateway.Error(), Kind: kindNoGateway})
+	return true
+}
+
+func (s *Server) gatewayStatus(w http.ResponseWriter, r *http.Request) {
+	if !s.noGateway(w) {
+		writeJSON(w, http.StatusOK, s.Gateway.Status())
+	}
+}
+
+func (s *Server) gatewayApply(w http.ResponseWriter, r *http.Request) {
+	if !s.noGateway(w) {
+		writeJSON(w, http.StatusOK, s.Gateway.Apply(r.Context()))
+	}
+}
+
+// exactAPI passes /v1/exact/<gateway path> to the gateway: Exact's answer
+// comes back as it is, status and body, so callers read it as Exact's.
+func (s *Server) exactAPI(w http.ResponseWriter, r *http.Request) {
+	if s.noGateway(w) {
+		return
+	}
+	// The proxied request may wait for its turn in Exact's minute.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(gateway.DefaultMaxWait + writeTimeout))
+	http.StripPrefix("/v1/exact", s.Gateway.Internal()).ServeHTTP(w, r)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"time"
 
@@ -21,16 +20,29 @@ var ErrLocked = errors.New("another Exact Keeper process holds the lock")
 // length of one refresh at most, so a short poll keeps waiters prompt.
 const lockPoll = 10 * time.Millisecond
 
-// lockNames keeps names inside Dir/locks and apart from the locks of the
-// files, which contain a dot.
-var lockNames = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}$`)
+// validLockName keeps names inside Dir/locks and apart from the locks of
+// the files, which contain a dot: 1 to 100 letters, digits, '-' and '_'. A
+// loop rather than a regexp: `[…]{1,100}` compiled at every start of every
+// program, `exactkeeperctl token` included, at 1,300 allocations the
+// largest package init of the command line (docs/performance.md).
+func validLockName(name string) bool {
+	if len(name) < 1 || len(name) > 100 {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // Lock takes the named cross-process lock (e.g. "chain-<id>"), waiting until
 // ctx ends. The returned func releases it and may be called more than once.
 // Names are letters, digits, '-' and '_'. The lock excludes other processes
 // and other goroutines of this one alike; it is not reentrant.
 func (s *Store) Lock(ctx context.Context, name string) (unlock func(), err error) {
-	if !lockNames.MatchString(name) {
+	if !validLockName(name) {
 		return nil, fmt.Errorf("invalid lock name %q: use letters, digits, '-' and '_'", name)
 	}
 	return s.lock(ctx, name+".lock", name)

@@ -72,9 +72,18 @@ func TestLockHonoursContext(t *testing.T) {
 
 func TestLockRejectsBadNames(t *testing.T) {
 	s := openTemp(t)
-	for _, name := range []string{"", "../escape", "a/b", "config.json", strings.Repeat("x", 101)} {
+	for _, name := range []string{"", "../escape", "a/b", "config.json", strings.Repeat("x", 101), "chain-é", "a b", "a\x00"} {
 		if _, err := s.Lock(context.Background(), name); err == nil || !strings.Contains(err.Error(), "invalid lock name") {
 			t.Errorf("Lock(%q): err = %v, want an invalid-name error", name, err)
 		}
+	}
+	// The longest name allowed, and every kind of character allowed.
+	for _, name := range []string{strings.Repeat("x", 100), "Chain_09-az-AZ"} {
+		unlock, err := s.Lock(context.Background(), name)
+		if err != nil {
+			t.Errorf("Lock(%q): %v, want the lock", name, err)
+			continue
+		}
+		unlock()
 	}
 }

@@ -68,6 +68,25 @@ type Settings struct {
 	DelegationWarnDays []int      `json:"delegation_warn_days,omitempty"` // default 14, 7, 1, 0
 	Language           string     `json:"language,omitempty"`             // "", "en", "nl"; "" follows the OS
 	Autostart          *bool      `json:"autostart,omitempty"`            // nil: not decided yet
+	// Gateway is the local API gateway (core/gateway). A new field of
+	// schema version 1: older builds ignore it.
+	Gateway Gateway `json:"gateway,omitzero"`
+}
+
+// Gateway configures the local API gateway of the running keeper.
+type Gateway struct {
+	Enabled bool         `json:"enabled,omitempty"` // off by default
+	Addr    string       `json:"addr,omitempty"`    // loopback host:port; "" is the per-user default
+	Keys    []GatewayKey `json:"keys,omitempty"`
+}
+
+// GatewayKey is one program's key. Only its SHA-256 is kept: the key is
+// 32 random bytes, so a plain hash is as good as a slow one, and it is
+// checked on every request.
+type GatewayKey struct {
+	Name    string    `json:"name"`
+	SHA256  string    `json:"sha256"` // hex
+	Created time.Time `json:"created"`
 }
 
 // State is state.json: what the keeper learned. It changes on every refresh.
