@@ -13,9 +13,9 @@ import (
 	"fyne.io/systray"
 	"github.com/godbus/dbus/v5"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/internal/testenv"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // demoEnv makes the test binary run a tray instead of the tests; the

@@ -1,9 +1,10 @@
 // Package tray draws the keeper's state in the notification area: one icon
-// in three states, a tooltip and a menu with a status line per connection.
+// in three states, a tooltip and a menu with a status line per connection
+// (a count per level once there are many).
 // The pure functions (StateOf, StatusLine, Menu) decide what to show; Tray
 // pushes it to a Host only when it changed; NewSystray is the Host over
 // fyne.io/systray, used by the keeper process, which runs no Fyne window
-// loop. All text comes from the ui/i18n catalogue.
+// loop. All text comes from the core/i18n catalogue.
 package tray
 
 import (
@@ -14,9 +15,10 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/present"
 	"github.com/exactkeeper/exactkeeper/core/remind"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // State is what the tray icon shows.
@@ -46,7 +48,10 @@ const (
 	PrefixStatus    = "status:"    // disabled status line of a connection
 	PrefixReconnect = "reconnect:" // log in again for a connection
 	PrefixReminder  = "reminder:"  // a due reminder, by remind.Reminder.Key
+	PrefixSummary   = "summary:"   // disabled count of connections at one level
+	IDMore          = "more"       // "… and N more": opens the dashboard
 	IDRefresh       = "refresh"
+	IDHelp          = "help" // the FAQ in the browser (core/help)
 	IDOpen          = "open"
 	IDQuit          = "quit"
 	// Separator is the ID of a line between groups; it has no label and is
@@ -68,16 +73,6 @@ type Item struct {
 	Disabled bool
 }
 
-// needsLogin reports whether only a browser login can save a connection:
-// the keeper says so, or its refresh token lapsed (the PC was off too long).
-func needsLogin(c keeper.ConnStatus, now time.Time) bool {
-	return c.Status == keeper.StatusNeedsReconnect || lapsed(c, now)
-}
-
-func lapsed(c keeper.ConnStatus, now time.Time) bool {
-	return !c.LapsesAt.IsZero() && !now.Before(c.LapsesAt)
-}
-
 // urgent reports whether a reminder is about a lost login rather than a
 // coming one.
 func urgent(r remind.Reminder) bool {
@@ -85,9 +80,10 @@ func urgent(r remind.Reminder) bool {
 		(r.Kind == remind.KindRefreshToken && r.Threshold == remind.ThresholdLapsed)
 }
 
-// StateOf decides the icon. Action: a connection needs a new login or has
-// lapsed. Attention: nothing is set up yet, a refresh is failing, a status
-// is unknown, or a reminder is due. Otherwise OK.
+// StateOf decides the icon from core/present's verdicts, as every other
+// surface does. Action: a connection needs a new login or has lapsed.
+// Attention: nothing is set up yet, a connection is failing, paused, needs
+// attention, comes near its lapse, or a reminder is due. Otherwise OK.
 func StateOf(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) State {
 	st := StateOK
 	if len(conns) == 0 || len(due) > 0 {
@@ -98,14 +94,11 @@ func StateOf(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) St
 			return StateAction
 		}
 	}
-	for _, c := range conns {
-		switch {
-		case needsLogin(c, now):
-			return StateAction
-		case c.Status == keeper.StatusOK || c.Status == keeper.StatusNew:
-		default: // failing, or a status this version does not know
-			st = StateAttention
-		}
+	switch present.Worst(conns, now) {
+	case present.Action:
+		return StateAction
+	case present.Attention, present.Notice:
+		st = StateAttention
 	}
 	return st
 }
@@ -118,29 +111,13 @@ func nameOf(c keeper.ConnStatus) string {
 }
 
 // StatusLine describes one connection in one line, e.g. "Bakkerij De Jong:
-// refreshed 2 hours ago".
+// refreshed 2 hours ago": core/present's short line.
 func StatusLine(c keeper.ConnStatus, now time.Time) string {
-	name := map[string]any{"Name": nameOf(c)}
-	switch {
-	case c.Status == keeper.StatusNeedsReconnect:
-		return i18n.Tf("tray.status.needs-reconnect", name)
-	case lapsed(c, now):
-		return i18n.Tf("tray.status.lapsed", name)
-	case c.Status == keeper.StatusPaused:
-		return i18n.Tf("tray.status.paused", name)
-	case c.Status == keeper.StatusFailing:
-		if c.FailingSince.IsZero() || now.Sub(c.FailingSince) < time.Minute {
-			return i18n.Tf("tray.status.failing", name)
-		}
-		name["Duration"] = i18n.Duration(now.Sub(c.FailingSince))
-		return i18n.Tf("tray.status.failing-for", name)
-	case c.Status == keeper.StatusNew, c.Status == keeper.StatusOK && c.LastRefresh.IsZero():
-		return i18n.Tf("tray.status.new", name)
-	case c.Status == keeper.StatusOK:
-		name["Ago"] = i18n.Ago(now.Sub(c.LastRefresh))
-		return i18n.Tf("tray.status.ok", name)
-	}
-	return i18n.Tf("tray.status.unknown", name)
+	return statusLine(c, present.Connection(c, now))
+}
+
+func statusLine(c keeper.ConnStatus, v present.Verdict) string {
+	return i18n.Tf("present.line", map[string]any{"Name": nameOf(c), "Line": v.Line})
 }
 
 // ReminderLabel is the menu text of a due reminder.
@@ -161,23 +138,49 @@ func ReminderLabel(r remind.Reminder) string {
 	return r.SubjectName
 }
 
-// Menu builds the menu: a disabled status line per connection; then
-// "Reconnect <name>…" per connection that needs it and the due reminders
-// (a lost-login reminder for a connection that already has a Reconnect item
-// is left out); then "Refresh now", "Open Exact Keeper" and "Quit".
+// The menu stays short at any number of connections (issue 13: 504 items
+// at 500 connections): a person reads a menu, not a list to scroll.
+const (
+	// MaxStatusLines is how many connections get a status line of their
+	// own; beyond it the menu counts them per level instead.
+	MaxStatusLines = 8
+	// MaxTodo is how many Reconnect and reminder items are shown; beyond
+	// it the first MaxTodo-1 are followed by IDMore.
+	MaxTodo = 8
+	// MaxItems bounds len(Menu(…)): status or summary lines, a separator,
+	// the to-do items, a separator and the four fixed items.
+	MaxItems = MaxStatusLines + 1 + MaxTodo + 1 + 4
+)
+
+// Menu builds the menu: a disabled status line per connection (with more
+// than MaxStatusLines connections, a count per level of core/present's
+// verdicts instead); then "Reconnect <name>…" per connection that needs it
+// and the due reminders (a lost-login reminder for a connection that
+// already has a Reconnect item is left out), at most MaxTodo of them, the
+// rest behind "… and N more: open Exact Keeper"; then "Refresh now"
+// (disabled when it could do nothing for any connection: only a new login
+// or the client secret helps), "Open Exact Keeper" and "Quit".
 func Menu(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) []Item {
 	var items []Item
-	if len(conns) == 0 {
-		items = append(items, Item{ID: PrefixStatus, Label: i18n.T("tray.no-connections"), Disabled: true})
+	verdicts := make([]present.Verdict, len(conns))
+	for i, c := range conns {
+		verdicts[i] = present.Connection(c, now)
 	}
-	for _, c := range conns {
-		items = append(items, Item{ID: PrefixStatus + c.ID, Label: StatusLine(c, now), Disabled: true})
+	switch {
+	case len(conns) == 0:
+		items = append(items, Item{ID: PrefixStatus, Label: i18n.T("tray.no-connections"), Disabled: true})
+	case len(conns) <= MaxStatusLines:
+		for i, c := range conns {
+			items = append(items, Item{ID: PrefixStatus + c.ID, Label: statusLine(c, verdicts[i]), Disabled: true})
+		}
+	default:
+		items = append(items, summary(verdicts)...)
 	}
 
 	var todo []Item
 	reconnecting := map[string]bool{}
-	for _, c := range conns {
-		if needsLogin(c, now) {
+	for i, c := range conns {
+		if verdicts[i].NeedsLogin {
 			reconnecting[c.ID] = true
 			todo = append(todo, Item{ID: PrefixReconnect + c.ID, Label: i18n.Tf("tray.reconnect", map[string]any{"Name": nameOf(c)})})
 		}
@@ -188,6 +191,12 @@ func Menu(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) []Ite
 		}
 		todo = append(todo, Item{ID: PrefixReminder + r.Key, Label: ReminderLabel(r)})
 	}
+	if len(todo) > MaxTodo {
+		// The dashboard lists every connection, those that need the owner
+		// first, so nothing left out here is out of reach.
+		rest := len(todo) - (MaxTodo - 1)
+		todo = append(todo[:MaxTodo-1], Item{ID: IDMore, Label: i18n.Plural("scale.tray.more", rest, nil)})
+	}
 	if len(todo) > 0 {
 		items = append(items, Item{ID: Separator})
 		items = append(items, todo...)
@@ -195,10 +204,47 @@ func Menu(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) []Ite
 
 	return append(items,
 		Item{ID: Separator},
-		Item{ID: IDRefresh, Label: i18n.T("tray.refresh"), Disabled: len(conns) == 0},
+		Item{ID: IDRefresh, Label: i18n.T("tray.refresh"), Disabled: !anyRefreshable(verdicts)},
+		Item{ID: IDHelp, Label: i18n.T("ux.help")},
 		Item{ID: IDOpen, Label: i18n.T("tray.open")},
 		Item{ID: IDQuit, Label: i18n.T("tray.quit")},
 	)
+}
+
+func anyRefreshable(vs []present.Verdict) bool {
+	for _, v := range vs {
+		if v.CanRefresh {
+			return true
+		}
+	}
+	return false
+}
+
+// summaryKeys words a count of connections per level, most urgent first.
+var summaryKeys = []struct {
+	level present.Level
+	name  string // of the item ID and the catalogue key
+}{
+	{present.Action, "action"},
+	{present.Attention, "attention"},
+	{present.Notice, "notice"},
+	{present.Fine, "fine"},
+}
+
+// summary is one disabled line per level that has connections, e.g. "12
+// connections need a new login", "480 connections are fine".
+func summary(vs []present.Verdict) []Item {
+	count := map[present.Level]int{}
+	for _, v := range vs {
+		count[v.Level]++
+	}
+	var items []Item
+	for _, s := range summaryKeys {
+		if n := count[s.level]; n > 0 {
+			items = append(items, Item{ID: PrefixSummary + s.name, Label: i18n.Plural("scale.tray.summary."+s.name, n, nil), Disabled: true})
+		}
+	}
+	return items
 }
 
 // Tooltip is the text shown when pointing at the icon.

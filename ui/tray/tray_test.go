@@ -2,14 +2,17 @@ package tray
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/remind"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 var now = time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC)
@@ -39,21 +42,21 @@ func TestStatusLine(t *testing.T) {
 		en, nl string
 	}{
 		{"ok hours", conn("a", n, keeper.StatusOK, nil),
-			n + ": refreshed 2 hours ago", n + ": vernieuwd 2 uur geleden"},
+			n + ": refreshed 2 hours ago", n + ": 2 uur geleden vernieuwd"},
 		{"ok one hour", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-61 * time.Minute) }),
-			n + ": refreshed 1 hour ago", n + ": vernieuwd 1 uur geleden"},
+			n + ": refreshed 1 hour ago", n + ": 1 uur geleden vernieuwd"},
 		{"ok seconds", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-30 * time.Second) }),
-			n + ": refreshed just now", n + ": vernieuwd zojuist"},
+			n + ": refreshed just now", n + ": zojuist vernieuwd"},
 		{"ok one minute", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-time.Minute) }),
-			n + ": refreshed 1 minute ago", n + ": vernieuwd 1 minuut geleden"},
+			n + ": refreshed 1 minute ago", n + ": 1 minuut geleden vernieuwd"},
 		{"ok minutes", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-59 * time.Minute) }),
-			n + ": refreshed 59 minutes ago", n + ": vernieuwd 59 minuten geleden"},
+			n + ": refreshed 59 minutes ago", n + ": 59 minuten geleden vernieuwd"},
 		{"ok one day", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-25 * time.Hour) }),
-			n + ": refreshed 1 day ago", n + ": vernieuwd 1 dag geleden"},
+			n + ": refreshed 1 day ago", n + ": 1 dag geleden vernieuwd"},
 		{"ok days", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(-75 * time.Hour) }),
-			n + ": refreshed 3 days ago", n + ": vernieuwd 3 dagen geleden"},
+			n + ": refreshed 3 days ago", n + ": 3 dagen geleden vernieuwd"},
 		{"ok clock set back", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = now.Add(time.Hour) }),
-			n + ": refreshed just now", n + ": vernieuwd zojuist"},
+			n + ": refreshed just now", n + ": zojuist vernieuwd"},
 		{"ok never refreshed", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LastRefresh = time.Time{} }),
 			n + ": not refreshed yet", n + ": nog niet vernieuwd"},
 		{"paused by the error budget", conn("a", n, keeper.StatusPaused, nil),
@@ -69,11 +72,22 @@ func TestStatusLine(t *testing.T) {
 		{"failing since unknown", conn("a", n, keeper.StatusFailing, nil),
 			n + ": refresh failing", n + ": vernieuwen mislukt"},
 		{"needs reconnect", conn("a", n, keeper.StatusNeedsReconnect, nil),
-			n + ": needs to reconnect", n + ": moet opnieuw verbinden"},
+			n + ": needs a new login", n + ": opnieuw inloggen nodig"},
 		{"lapsed while ok", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(-time.Minute) }),
-			n + ": login lapsed, needs to reconnect", n + ": login verlopen, moet opnieuw verbinden"},
+			n + ": lapsed on 2026-11-29, log in again", n + ": verlopen op 29-11-2026, log opnieuw in"},
 		{"lapsed while failing", conn("a", n, keeper.StatusFailing, func(c *keeper.ConnStatus) { c.LapsesAt = now }),
-			n + ": login lapsed, needs to reconnect", n + ": login verlopen, moet opnieuw verbinden"},
+			n + ": lapsed on 2026-11-29, log in again", n + ": verlopen op 29-11-2026, log opnieuw in"},
+		// 40 days after the lapse, the PC was off: say when it lapsed.
+		{"lapsed long ago", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(-40 * 24 * time.Hour) }),
+			n + ": lapsed on 2026-10-20, log in again", n + ": verlopen op 20-10-2026, log opnieuw in"},
+		// Was "status unknown": the states this version knows all have words.
+		{"client secret refused", conn("a", n, keeper.StatusNeedsAttention, func(c *keeper.ConnStatus) { c.Attention = keeper.AttentionSecret }),
+			n + ": client secret refused", n + ": client secret geweigerd"},
+		{"API refused", conn("a", n, keeper.StatusNeedsAttention, func(c *keeper.ConnStatus) { c.Attention = keeper.AttentionAPI }),
+			n + ": Exact refuses the API calls", n + ": Exact weigert de API-aanroepen"},
+		{"ok, lapse near", conn("a", n, keeper.StatusOK, func(c *keeper.ConnStatus) {
+			c.LastRefresh, c.LapsesAt = now.Add(-28*24*time.Hour), now.Add(2*24*time.Hour)
+		}), n + ": not refreshed for 28 days, lapses in 2 days", n + ": al 28 dagen niet vernieuwd, verloopt over 2 dagen"},
 		{"unknown status", conn("a", n, "from-the-future", nil),
 			n + ": status unknown", n + ": status onbekend"},
 		{"no name", conn("conn-7", "", keeper.StatusNew, nil),
@@ -117,6 +131,10 @@ func TestStateOf(t *testing.T) {
 		{"lapsed", []keeper.ConnStatus{conn("b", "B", keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(-time.Second) })}, nil, StateAction},
 		{"lapsed reminder", []keeper.ConnStatus{ok("A")}, []remind.Reminder{reminder(remind.KindRefreshToken, "c-A", "A", remind.ThresholdLapsed, 0)}, StateAction},
 		{"reconnect reminder", []keeper.ConnStatus{ok("A")}, []remind.Reminder{reminder(remind.KindReconnect, "c-A", "A", remind.ThresholdReconnect, 0)}, StateAction},
+		{"paused", []keeper.ConnStatus{ok("A"), conn("b", "B", keeper.StatusPaused, nil)}, nil, StateAttention},
+		{"secret refused", []keeper.ConnStatus{conn("b", "B", keeper.StatusNeedsAttention, func(c *keeper.ConnStatus) { c.Attention = keeper.AttentionSecret })}, nil, StateAttention},
+		// Recorded ok, but not refreshed for 29 days: not "all connections are fine".
+		{"ok, lapse today", []keeper.ConnStatus{conn("b", "B", keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(time.Hour) })}, nil, StateAttention},
 		{"reconnect reminder, no connections listed", nil, []remind.Reminder{reminder(remind.KindReconnect, "c-A", "A", remind.ThresholdReconnect, 0)}, StateAction},
 	}
 	for _, tt := range tests {
@@ -144,7 +162,7 @@ func TestMenu(t *testing.T) {
 	}{
 		{"en", []Item{
 			{"status:c-Bakkerij De Jong", "Bakkerij De Jong: refreshed 2 hours ago", true},
-			{"status:c-F", "Fietsen Jansen: needs to reconnect", true},
+			{"status:c-F", "Fietsen Jansen: needs a new login", true},
 			{Separator, "", false},
 			{"reconnect:c-F", "Reconnect Fietsen Jansen…", false},
 			{"reminder:refresh-token:c-Bakkerij De Jong:3d", "Bakkerij De Jong: login lapses in 3 days", false},
@@ -153,20 +171,22 @@ func TestMenu(t *testing.T) {
 			{"reminder:delegation:d3:ended", "Twinfield → Kantoor: delegation ended", false},
 			{Separator, "", false},
 			{IDRefresh, "Refresh now", false},
+			{IDHelp, "Help", false},
 			{IDOpen, "Open Exact Keeper", false},
 			{IDQuit, "Quit", false},
 		}},
 		{"nl", []Item{
-			{"status:c-Bakkerij De Jong", "Bakkerij De Jong: vernieuwd 2 uur geleden", true},
-			{"status:c-F", "Fietsen Jansen: moet opnieuw verbinden", true},
+			{"status:c-Bakkerij De Jong", "Bakkerij De Jong: 2 uur geleden vernieuwd", true},
+			{"status:c-F", "Fietsen Jansen: opnieuw inloggen nodig", true},
 			{Separator, "", false},
 			{"reconnect:c-F", "Opnieuw verbinden met Fietsen Jansen…", false},
-			{"reminder:refresh-token:c-Bakkerij De Jong:3d", "Bakkerij De Jong: login verloopt over 3 dagen", false},
+			{"reminder:refresh-token:c-Bakkerij De Jong:3d", "Bakkerij De Jong: koppeling verloopt over 3 dagen", false},
 			{"reminder:delegation:d1:1d", "Yuki → Accountant: machtiging loopt morgen af", false},
 			{"reminder:delegation:d2:today", "Basecone → Kantoor: machtiging loopt vandaag af", false},
 			{"reminder:delegation:d3:ended", "Twinfield → Kantoor: machtiging afgelopen", false},
 			{Separator, "", false},
 			{IDRefresh, "Nu vernieuwen", false},
+			{IDHelp, "Hulp", false},
 			{IDOpen, "Exact Keeper openen", false},
 			{IDQuit, "Afsluiten", false},
 		}},
@@ -182,14 +202,53 @@ func TestMenu(t *testing.T) {
 func TestMenuWithoutConnections(t *testing.T) {
 	inLanguage(t, "nl")
 	want := []Item{
-		{PrefixStatus, "Nog geen verbinding", true},
+		{PrefixStatus, "Nog geen koppeling", true},
 		{Separator, "", false},
 		{IDRefresh, "Nu vernieuwen", true},
+		{IDHelp, "Hulp", false},
 		{IDOpen, "Exact Keeper openen", false},
 		{IDQuit, "Afsluiten", false},
 	}
 	if got := Menu(nil, nil, now); !reflect.DeepEqual(got, want) {
 		t.Errorf("Menu = %v, want %v", got, want)
+	}
+}
+
+// TestRefreshNowOnlyWhenItCanDoSomething: seen, "Refresh now" enabled
+// while every connection needed a new login.
+func TestRefreshNowOnlyWhenItCanDoSomething(t *testing.T) {
+	inLanguage(t, "en")
+	reconnect := conn("c-F", "F", keeper.StatusNeedsReconnect, nil)
+	lapsed := conn("c-L", "L", keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(-time.Hour) })
+	secret := conn("c-S", "S", keeper.StatusNeedsAttention, func(c *keeper.ConnStatus) { c.Attention = keeper.AttentionSecret })
+	tests := []struct {
+		name     string
+		conns    []keeper.ConnStatus
+		disabled bool
+	}{
+		{"none", nil, true},
+		{"only new logins help", []keeper.ConnStatus{reconnect, lapsed, secret}, true},
+		{"one can refresh", []keeper.ConnStatus{reconnect, ok("A")}, false},
+		{"paused: the owner may still try", []keeper.ConnStatus{conn("c-P", "P", keeper.StatusPaused, nil)}, false},
+	}
+	for _, tt := range tests {
+		var refresh *Item
+		items := Menu(tt.conns, nil, now)
+		for i := range items {
+			if items[i].ID == IDRefresh {
+				refresh = &items[i]
+			}
+		}
+		if refresh == nil || refresh.Disabled != tt.disabled {
+			t.Errorf("%s: Refresh now = %+v, want disabled %v", tt.name, refresh, tt.disabled)
+		}
+	}
+	// Every connection that needs a login has its Reconnect item.
+	items := Menu([]keeper.ConnStatus{reconnect, lapsed}, nil, now)
+	for _, id := range []string{PrefixReconnect + "c-F", PrefixReconnect + "c-L"} {
+		if !slices.ContainsFunc(items, func(it Item) bool { return it.ID == id }) {
+			t.Errorf("no %s in %v", id, items)
+		}
 	}
 }
 
@@ -294,7 +353,7 @@ func TestTrayTemplateIconsAndSetupTooltip(t *testing.T) {
 	if !bytes.Equal(f.lastIcon(), assets.TemplateIcon("attention")) {
 		t.Error("with Template the icon should be the attention template icon")
 	}
-	if f.lastTooltip() != "Exact Keeper: nog geen verbinding" {
+	if f.lastTooltip() != "Exact Keeper: nog geen koppeling" {
 		t.Errorf("tooltip = %q", f.lastTooltip())
 	}
 }
@@ -325,5 +384,115 @@ func TestTrayFollowsLanguage(t *testing.T) {
 	}
 	if l := f.lastMenu()[len(f.lastMenu())-1].Label; l != "Afsluiten" {
 		t.Errorf("last item = %q, want Afsluiten", l)
+	}
+}
+
+// TestMenuAtScale: 500 connections, 50 of them needing a new login, give a
+// menu of a fixed, short length (issue 13: it had 555 items), counting the
+// connections per level, with every lost login reachable through a
+// Reconnect item or the "more" line, and Open and Quit still last.
+func TestMenuAtScale(t *testing.T) {
+	var conns []keeper.ConnStatus
+	var due []remind.Reminder
+	needLogin := map[string]bool{}
+	for i := range 500 {
+		id := fmt.Sprintf("c-%03d", i)
+		name := fmt.Sprintf("Klant %03d", i)
+		switch {
+		case i < 50:
+			conns = append(conns, conn(id, name, keeper.StatusNeedsReconnect, nil))
+			due = append(due, reminder(remind.KindReconnect, id, name, remind.ThresholdReconnect, 0))
+			needLogin[id] = true
+		case i < 53:
+			conns = append(conns, conn(id, name, keeper.StatusFailing, nil))
+		case i < 55:
+			conns = append(conns, conn(id, name, keeper.StatusOK, func(c *keeper.ConnStatus) { c.LapsesAt = now.Add(72 * time.Hour) }))
+			due = append(due, reminder(remind.KindRefreshToken, id, name, "3d", 3))
+		default:
+			conns = append(conns, conn(id, name, keeper.StatusOK, nil))
+		}
+	}
+	tests := []struct {
+		lang    string
+		summary []string
+		more    string
+	}{
+		{"en", []string{"50 connections need a new login", "3 connections need your attention", "2 connections lapse soon", "445 connections are fine"},
+			"… and 45 more: open Exact Keeper"},
+		{"nl", []string{"50 koppelingen: opnieuw inloggen nodig", "3 koppelingen vragen uw aandacht", "2 koppelingen verlopen binnenkort", "445 koppelingen in orde"},
+			"… en nog 45: Exact Keeper openen"},
+	}
+	for _, tt := range tests {
+		inLanguage(t, tt.lang)
+		items := Menu(conns, due, now)
+		// 4 summaries, separator, MaxTodo to-do items, separator, 4 fixed.
+		if want := 4 + 1 + MaxTodo + 1 + 4; len(items) != want {
+			t.Fatalf("[%s] %d items, want %d: %v", tt.lang, len(items), want, items)
+		}
+		if len(items) > MaxItems {
+			t.Errorf("[%s] %d items exceed MaxItems %d", tt.lang, len(items), MaxItems)
+		}
+		for i, want := range tt.summary {
+			if items[i].Label != want || !items[i].Disabled {
+				t.Errorf("[%s] line %d = %+v, want disabled %q", tt.lang, i, items[i], want)
+			}
+		}
+		if items[len(items)-2].ID != IDOpen || items[len(items)-1].ID != IDQuit {
+			t.Errorf("[%s] menu does not end in Open, Quit: %v", tt.lang, items[len(items)-2:])
+		}
+		reachable := 0
+		var more *Item
+		for i, it := range items {
+			action, arg := SplitID(it.ID)
+			if action+":" == PrefixReconnect && needLogin[arg] {
+				reachable++
+			}
+			if it.ID == IDMore {
+				more = &items[i]
+			}
+		}
+		if more == nil {
+			t.Fatalf("[%s] no \"more\" item though %d logins are lost", tt.lang, len(needLogin))
+		}
+		if more.Label != tt.more || more.Disabled {
+			t.Errorf("[%s] more = %+v, want enabled %q", tt.lang, *more, tt.more)
+		}
+		// The "more" line counts exactly what the menu left out: the lost
+		// logins without an item plus the 2 lapse reminders.
+		if hidden := len(needLogin) - reachable + 2; !strings.Contains(more.Label, fmt.Sprint(hidden)) {
+			t.Errorf("[%s] %q does not count the %d items left out", tt.lang, more.Label, hidden)
+		}
+		if reachable != MaxTodo-1 {
+			t.Errorf("[%s] %d Reconnect items, want %d (lost logins first)", tt.lang, reachable, MaxTodo-1)
+		}
+	}
+}
+
+// TestMenuBoundAtEveryCount: the menu never grows past MaxItems, whatever
+// the number of connections, and small menus keep a line per connection.
+func TestMenuBoundAtEveryCount(t *testing.T) {
+	inLanguage(t, "en")
+	for _, n := range []int{1, MaxStatusLines, MaxStatusLines + 1, 50, 500} {
+		var conns []keeper.ConnStatus
+		for i := range n {
+			conns = append(conns, conn(fmt.Sprint(i), fmt.Sprint("K", i), keeper.StatusNeedsReconnect, nil))
+		}
+		items := Menu(conns, nil, now)
+		if len(items) > MaxItems {
+			t.Errorf("%d connections: %d items > %d", n, len(items), MaxItems)
+		}
+		statusLines := 0
+		for _, it := range items {
+			if strings.HasPrefix(it.ID, PrefixStatus) && it.ID != PrefixStatus {
+				statusLines++
+			}
+		}
+		want := n
+		if n > MaxStatusLines {
+			want = 0 // a summary instead
+		}
+		if statusLines != want {
+			t.Errorf("%d connections: %d status lines, want %d", n, statusLines, want)
+		}
 	}
 }

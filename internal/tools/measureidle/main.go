@@ -1,7 +1,9 @@
 // Command measureidle measures what Exact Keeper costs while idle: RSS, CPU
 // time and context switches a second of `exactkeeper` with one connection,
-// of the dashboard window process, and of a bare fyne.io/systray program
-// for comparison. Run it inside a desktop session (make measure does).
+// of the dashboard window process, and of a bare fyne.io/systray program and
+// a minimal Fyne tray app for comparison. Run it inside a desktop session
+// (make measure does). For 50 and 500 connections, token latency and
+// start-up, see internal/tools/bench (make bench).
 package main
 
 import (
@@ -59,7 +61,8 @@ func run(dur, warm time.Duration) error {
 	app := filepath.Join(tmp, "exactkeeper")
 	dash := filepath.Join(tmp, "exactkeeper-dashboard")
 	bare := filepath.Join(tmp, "baretray")
-	for out, pkg := range map[string]string{app: "./cmd/exactkeeper", dash: "./cmd/exactkeeper-dashboard", bare: "./internal/tools/baretray"} {
+	bareFyne := filepath.Join(tmp, "barefyne")
+	for out, pkg := range map[string]string{app: "./cmd/exactkeeper", dash: "./cmd/exactkeeper-dashboard", bare: "./internal/tools/baretray", bareFyne: "./internal/tools/barefyne"} {
 		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", pkg, err, b)
 		}
@@ -73,16 +76,17 @@ func run(dur, warm time.Duration) error {
 
 	env := append(os.Environ(), "EXACTKEEPER_HOME="+home)
 	bareP := &proc{name: "bare fyne.io/systray", cmd: exec.Command(bare)}
+	fyneP := &proc{name: "minimal Fyne tray app", cmd: exec.Command(bareFyne)}
 	keeperP := &proc{name: "exactkeeper (keeper + tray, 1 connection)", cmd: exec.Command(app)}
 	dashP := &proc{name: "exactkeeper-dashboard (window open)", cmd: exec.Command(dash)}
-	for _, p := range []*proc{bareP, keeperP} {
+	for _, p := range []*proc{bareP, fyneP, keeperP} {
 		if err := p.start(env); err != nil {
 			return err
 		}
 		defer p.cmd.Process.Kill()
 	}
 	fmt.Printf("Phase 1: the keeper alone, window closed (%s)\n", time.Now().Format(time.RFC3339))
-	if err := measure(dur, warm, bareP, keeperP); err != nil {
+	if err := measure(dur, warm, bareP, fyneP, keeperP); err != nil {
 		return err
 	}
 	if err := dashP.start(env); err != nil {
@@ -257,7 +261,7 @@ func connectOne(home string) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		for _, k := range []string{vault.RefreshTokenKey(conn.ID), vault.ClientSecretKey(conn.ID), vault.AccessTokenKey(conn.ID)} {
+		for _, k := range []string{vault.ChainKey(conn.ID), vault.RefreshTokenKey(conn.ID), vault.ClientSecretKey(conn.ID), vault.AccessTokenKey(conn.ID)} {
 			_ = v.Delete(k)
 		}
 		srv.Close()
