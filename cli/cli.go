@@ -66,6 +66,7 @@ func init() {
 		"run":        {cmdRun, "run the keeper in the foreground (headless machines)"},
 		"delegation": {cmdDelegation, "keep track of delegations: add, list, renew, remove, export"},
 		"reminders":  {cmdReminders, "show the reminders due now"},
+		"log":        {cmdLog, "show what Exact Keeper did: refreshes, failures, reminders"},
 		"sim":        {cmdSim, "run the Exact Online simulator"},
 		"version":    {cmdVersion, "print the version"},
 		"secret":     {cmdSecret, "enter a connection's client secret again (when Exact refused it)"},
@@ -90,7 +91,13 @@ func Main(ctx context.Context, e Env, args []string) int {
 		e.Now = time.Now
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printUsage(e.Stdout)
+		if len(args) == 2 {
+			// "help connect" is "connect -h".
+			if _, ok := commands[args[1]]; ok {
+				return Main(ctx, e, []string{args[1], "-h"})
+			}
+		}
+		e.printUsage(e.Stdout)
 		if len(args) == 0 {
 			return ExitUsage
 		}
@@ -99,66 +106,103 @@ func Main(ctx context.Context, e Env, args []string) int {
 	if args[0] == "--version" || args[0] == "-version" {
 		args[0] = "version"
 	}
+	if args[0] == forgetAllCommand { // hidden: the Windows uninstaller's
+		return e.report(e.Stderr, cmdForgetAll(ctx, &e, args[1:]))
+	}
 	if args[0] == helperCommand { // hidden: the one-shot refresh helper
-		return report(e.Stderr, cmdHelper(ctx, &e, args[1:]))
+		return e.report(e.Stderr, cmdHelper(ctx, &e, args[1:]))
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.Stderr, "exactkeeperctl: unknown command %q; run 'exactkeeperctl help' for the list\n", args[0])
+		fmt.Fprintf(e.Stderr, "exactkeeperctl: %s\n", e.tf("cli.unknown-command", map[string]any{"Cmd": fmt.Sprintf("%q", args[0])}))
 		return ExitUsage
 	}
 	err := cmd.run(ctx, &e, args[1:])
-	return report(e.Stderr, err)
+	return e.report(e.Stderr, err)
 }
 
-// report prints err as one sentence and maps it to an exit code.
-func report(w io.Writer, err error) int {
+// report prints err as one sentence in the user's language and maps it to
+// an exit code.
+func (e *Env) report(w io.Writer, err error) int {
 	if err == nil {
 		return ExitOK
 	}
 	var u usageError
+	var ku keyedUsage
+	var quiet interface{ ExitCode() int }
+	var coded codedError
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return ExitOK
+	case errors.As(err, &quiet):
+		// The command already said why on stdout (status).
+		return quiet.ExitCode()
 	case errors.As(err, &u):
 		fmt.Fprintf(w, "exactkeeperctl: %s\n", u.msg)
 		return ExitUsage
+	case errors.As(err, &coded):
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", coded.msg)
+		return coded.code
+	case errors.As(err, &ku):
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", e.tf(ku.key, ku.args))
+		return ExitUsage
 	case errors.Is(err, keeper.ErrNeedsReconnect):
-		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", e.errSentence(err))
 		return ExitReconnect
 	case errors.Is(err, keeper.ErrWrongSecret), errors.Is(err, keeper.ErrAPIRefused):
-		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", e.errSentence(err))
 		return ExitAttention
 	default:
-		fmt.Fprintf(w, "exactkeeperctl: %s\n", sentence(err))
+		fmt.Fprintf(w, "exactkeeperctl: %s\n", e.errSentence(err))
 		return ExitError
 	}
 }
+
+// codedError is a sentence already in the user's words (Exact's, for
+// `api`) with the exit code of its kind.
+type codedError struct {
+	msg  string
+	code int
+}
+
+func (c codedError) Error() string { return c.msg }
 
 // sentence keeps an error on one line.
 func sentence(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "exactkeeperctl keeps Exact Online connections alive.")
-	fmt.Fprintln(w, "\nUsage: exactkeeperctl COMMAND [flags]\n\nCommands:")
+func (e *Env) printUsage(w io.Writer) {
+	fmt.Fprintln(w, e.t("cli.help.intro"))
+	fmt.Fprintln(w, "\n"+e.tf("cli.help.usage", map[string]any{"Synopsis": e.t("cli.help.synopsis")})+"\n\n"+e.t("cli.help.commands"))
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
+		summary := commands[n].summary
+		if k := "cli.cmd." + n; e.has(k) {
+			summary = e.t(k)
+		}
+		fmt.Fprintf(w, "  %-11s %s\n", n, summary)
 	}
-	fmt.Fprintln(w, "\nRun 'exactkeeperctl COMMAND -h' for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 error, 2 usage, 3 needs reconnect (log in again), 4 needs attention.")
+	fmt.Fprintln(w, "\n"+e.t("cli.help.more"))
+	if e.lang() == "en" {
+		fmt.Fprint(w, exitCodeTable)
+	} else {
+		// exitCodeTable is the README's English; this is its translation.
+		fmt.Fprint(w, e.t("cli.help.exit-codes"))
+	}
 }
 
-// newFlags returns a FlagSet whose errors become usage errors.
+// newFlags returns a FlagSet whose errors become usage errors and whose -h
+// is printHelp, both in the user's language. A command may still set its
+// own Usage.
 func newFlags(e *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("exactkeeperctl "+name, flag.ContinueOnError)
-	fs.SetOutput(e.Stderr)
+	fs.SetOutput(flagOut{e})
+	fs.Usage = func() { e.printHelp(e.Stderr, fs) }
 	return fs
 }
 
@@ -166,10 +210,21 @@ func newFlags(e *Env, name string) *flag.FlagSet {
 // ("token NAME --json").
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	// flag calls Usage on every error too; the help is printed only when
+	// asked for, and an error is one line.
+	help := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = help }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if help != nil {
+					help()
+				}
 				return nil, err
+			}
+			if e := envOf(fs); e != nil {
+				return nil, e.flagError(fs, err)
 			}
 			return nil, usageError{err.Error()}
 		}
@@ -195,7 +250,14 @@ func (e *Env) store() (*store.Store, error) {
 	return store.Open(dir)
 }
 
-func cmdVersion(_ context.Context, e *Env, _ []string) error {
+func cmdVersion(_ context.Context, e *Env, args []string) error {
+	pos, err := parse(newFlags(e, "version"), args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return e.usage("cli.version.args", map[string]any{"Args": fmt.Sprintf("%q", strings.Join(pos, " "))})
+	}
 	fmt.Fprintln(e.Stdout, e.Version)
 	return nil
 }

@@ -6,8 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -32,13 +37,16 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("connect takes no positional arguments (got %q); use --name", pos[0])
+		return e.usage("cli.connect.positional", map[string]any{"Arg": fmt.Sprintf("%q", pos[0])})
 	}
 	if *name == "" {
-		return usagef("connect needs --name, for example --name \"Bakkerij De Jong\"")
+		return e.usage("cli.connect.need-name", nil)
 	}
 	if *region != "" && *baseURL != "" {
-		return usagef("give either --region or --base-url, not both")
+		return e.usage("cli.connect.region-and-url", nil)
+	}
+	if *baseURL != "" && !isWebAddress(*baseURL) {
+		return e.usage("cli.connect.bad-base-url", map[string]any{"Value": fmt.Sprintf("%q", *baseURL)})
 	}
 	st, err := e.store()
 	if err != nil {
@@ -54,23 +62,34 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	// connection's settings unless flags override them.
 	if old, err := cfg.Connection(*name); err == nil {
 		req = req.Reconnecting(*old)
+		// Never silently: say it is this connection again, not a new one.
+		fmt.Fprintln(e.Stderr, e.tf("cli.connect.existing-name", map[string]any{"Name": fmt.Sprintf("%q", old.Name)}))
 	}
 	if req.Region == "" && req.BaseURL == "" {
-		return usagef("connect needs --region (nl, be, de, fr, es, uk, us) or --base-url")
+		return e.usage("cli.connect.need-region", nil)
 	}
 	if req.ClientID == "" {
-		return usagef("connect needs --client-id: the client ID of your app in the Exact Online App Center")
+		return e.usage("cli.connect.need-client-id", nil)
 	}
 	if req.RedirectURI == "" {
 		req.RedirectURI = login.DefaultRedirectURI
 	}
 	if err := login.ValidateRedirectURI(req.RedirectURI); err != nil {
-		return usagef("%s", sentence(err))
-	}
-	if req.Region != "" {
-		if _, err := exact.BaseURL(req.Region); err != nil {
+		if e.lang() == "en" {
 			return usagef("%s", sentence(err))
 		}
+		return e.usage("cli.connect.bad-redirect", map[string]any{"Value": fmt.Sprintf("%q", req.RedirectURI)})
+	}
+	host := req.BaseURL
+	if req.Region != "" {
+		if host, err = exact.BaseURL(req.Region); err != nil {
+			return e.usage("cli.connect.bad-region", map[string]any{"Value": fmt.Sprintf("%q", req.Region)})
+		}
+	}
+	// A mistyped host would otherwise show as a browser error page, after
+	// the owner typed the secret and switched windows; say it here instead.
+	if err := e.hostAnswers(ctx, host); err != nil {
+		return err
 	}
 	in := bufio.NewReader(e.Stdin)
 	// A reconnect keeps the stored client secret unless a new one is given.
@@ -94,14 +113,14 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	if *noBrowser {
 		fmt.Fprintln(e.Stdout, l.URL())
 	} else {
-		fmt.Fprintf(e.Stderr, "Opening your browser to log in to Exact Online. If it does not open, visit:\n%s\n", l.URL())
+		fmt.Fprintln(e.Stderr, e.tf("cli.connect.opening", map[string]any{"URL": l.URL()}))
 	}
 	switch {
 	case l.Relay():
-		fmt.Fprintln(e.Stderr, "Waiting for the login to finish in the browser. If the browser does not come back to Exact Keeper by itself, copy the address the relay page shows (or the browser's address bar) and paste it here:")
+		fmt.Fprintln(e.Stderr, e.t("cli.connect.waiting-relay"))
 		go readPastes(ctx, e, in, l)
 	case l.Loopback():
-		fmt.Fprintln(e.Stderr, "Waiting for the login to finish in the browser…")
+		fmt.Fprintln(e.Stderr, e.t("cli.connect.waiting"))
 	}
 	conn, err := l.Wait(ctx)
 	if err != nil && !errors.Is(err, keeper.ErrAPIRefused) {
@@ -112,15 +131,62 @@ func cmdConnect(ctx context.Context, e *Env, args []string) error {
 	if who == "" {
 		who = conn.User.UserName
 	}
-	company := fmt.Sprintf("division %d", conn.Division)
+	company := e.tf("cli.connect.division", map[string]any{"N": conn.Division})
 	if conn.DivisionName != "" {
-		company = fmt.Sprintf("%s (division %d)", conn.DivisionName, conn.Division)
+		company = e.tf("cli.connect.division-named", map[string]any{"Company": conn.DivisionName, "N": company})
 	}
 	if err != nil {
-		return err
+		return connError{name: conn.Name, err: err}
 	}
-	fmt.Fprintf(e.Stderr, "Connected %q: %s, %s. Exact Keeper keeps this login alive.\n", conn.Name, who, company)
+	fmt.Fprintln(e.Stderr, e.tf("cli.connect.done", map[string]any{"Name": fmt.Sprintf("%q", conn.Name), "Who": who, "Company": company}))
 	return nil
+}
+
+// isWebAddress reports whether s is an absolute http(s) address with a host.
+func isWebAddress(s string) bool {
+	u, err := url.Parse(strings.TrimSpace(s))
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.Opaque == ""
+}
+
+// hostCheckTimeout bounds the look at the Exact host before the browser opens.
+const hostCheckTimeout = 15 * time.Second
+
+// hostAnswers checks that the Exact Online host answers at all: any HTTP
+// answer will do (a 404 too); no answer or no such host is refused.
+func (e *Env) hostAnswers(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, hostCheckTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/", nil)
+	if err != nil {
+		return e.usage("cli.connect.bad-base-url", map[string]any{"Value": fmt.Sprintf("%q", base)})
+	}
+	// No redirects: the first answer is proof enough, and a redirect to
+	// a login page elsewhere is not worth following.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+			return ctx.Err()
+		}
+		return e.fail("cli.connect.unreachable", map[string]any{"URL": base, "Why": e.netWhy(err)})
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// netWhy says in a few words why a host did not answer.
+func (e *Env) netWhy(err error) string {
+	var dns *net.DNSError
+	var ne net.Error
+	switch {
+	case errors.As(err, &dns):
+		return e.t("cli.net.no-such-host")
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return e.t("cli.net.refused")
+	case errors.As(err, &ne) && ne.Timeout():
+		return e.t("cli.net.timeout")
+	}
+	return e.t("cli.net.other")
 }
 
 // readSecret takes the client secret from stdin or a no-echo prompt; never
@@ -129,27 +195,27 @@ func readSecret(e *Env, in *bufio.Reader, fromStdin bool) (string, error) {
 	if fromStdin {
 		line, err := in.ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
-			return "", usagef("--client-secret-stdin: no client secret on standard input")
+			return "", e.usage("cli.secret.no-stdin", nil)
 		}
 		s := strings.TrimSpace(line)
 		if s == "" {
-			return "", usagef("--client-secret-stdin: the first line of standard input is empty")
+			return "", e.usage("cli.secret.empty-line", nil)
 		}
 		return s, nil
 	}
 	f, ok := e.Stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", usagef("give the client secret on standard input with --client-secret-stdin (it is never accepted as a flag)")
+		return "", e.usage("cli.secret.need-stdin", nil)
 	}
-	fmt.Fprint(e.Stderr, "Client secret (not shown): ")
+	fmt.Fprint(e.Stderr, e.t("cli.secret.prompt"))
 	b, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(e.Stderr)
 	if err != nil {
-		return "", fmt.Errorf("could not read the client secret: %w", err)
+		return "", e.fail("cli.secret.read-failed", map[string]any{"Detail": err.Error()})
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
-		return "", usagef("the client secret is empty")
+		return "", e.usage("cli.secret.empty", nil)
 	}
 	return s, nil
 }
@@ -160,7 +226,7 @@ func readPastes(ctx context.Context, e *Env, in *bufio.Reader, sess *keeper.Logi
 		line, err := in.ReadString('\n')
 		if s := strings.TrimSpace(line); s != "" {
 			if perr := sess.Paste(s); perr != nil {
-				fmt.Fprintf(e.Stderr, "%s\nPaste the address again:\n", sentence(perr))
+				fmt.Fprintln(e.Stderr, e.tf("cli.connect.paste-again", map[string]any{"Detail": e.errSentence(perr)}))
 			} else {
 				return
 			}
@@ -178,17 +244,17 @@ func cmdDisconnect(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("usage: exactkeeperctl disconnect NAME")
+		return e.usage("cli.disconnect.need-name", nil)
 	}
 	st, err := e.store()
 	if err != nil {
 		return err
 	}
 	if err := keeper.Disconnect(ctx, e.options(st), pos[0]); err != nil {
-		return err
+		return connError{name: pos[0], err: err}
 	}
 	e.tellKeeper(ctx, st)
-	fmt.Fprintf(e.Stderr, "Disconnected %q; its secrets were removed from the keychain.\n", pos[0])
+	fmt.Fprintln(e.Stderr, e.tf("cli.disconnect.done", map[string]any{"Name": fmt.Sprintf("%q", pos[0])}))
 	return nil
 }
 
@@ -196,7 +262,7 @@ func cmdDisconnect(ctx context.Context, e *Env, args []string) error {
 // left out.
 func connectionArg(st *store.Store, pos []string) (string, error) {
 	if len(pos) > 1 {
-		return "", usagef("give at most one connection name")
+		return "", usageKey("cli.conn.too-many", nil)
 	}
 	if len(pos) == 1 {
 		return pos[0], nil
@@ -215,5 +281,5 @@ func connectionArg(st *store.Store, pos []string) (string, error) {
 	for i, c := range cfg.Connections {
 		names[i] = c.Name
 	}
-	return "", usagef("there are %d connections; name one: %s", len(names), strings.Join(names, ", "))
+	return "", usageKey("cli.conn.which", map[string]any{"N": len(names), "Names": strings.Join(names, ", ")})
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
 )
@@ -30,15 +31,15 @@ func cmdDelegation(ctx context.Context, e *Env, args []string) error {
 		"export": delegationExport,
 	}
 	if len(args) == 0 {
-		return usagef("delegation needs a subcommand: add, list, renew, remove or export")
+		return e.usage("cli.delegation.needs-sub", nil)
 	}
 	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(e.Stderr, "Usage: exactkeeperctl delegation add|list|renew|remove|export; add -h to a subcommand for its flags.")
+		fmt.Fprintln(e.Stderr, e.t("cli.delegation.help"))
 		return nil
 	}
 	run, ok := subs[args[0]]
 	if !ok {
-		return usagef("unknown delegation subcommand %q: use add, list, renew, remove or export", args[0])
+		return e.usage("cli.delegation.unknown-sub", map[string]any{"Sub": args[0]})
 	}
 	return run(e, args[1:])
 }
@@ -52,32 +53,37 @@ func delegationAdd(e *Env, args []string) error {
 	conn := fs.String("connection", "", "name or ID of the connection it belongs to")
 	env := fs.String("environment", "", "environment or company on the platform")
 	note := fs.String("note", "", "a note for yourself")
+	allowPast := fs.Bool("allow-past", false, "record a delegation whose end date has passed")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("delegation add takes only flags, not %q", pos[0])
+		return e.usage("cli.delegation.add.no-args", map[string]any{"Arg": pos[0]})
 	}
 	switch {
 	case strings.TrimSpace(*platform) == "":
-		return usagef("delegation add needs --platform, for example --platform \"Invantive Cloud\"")
+		return e.usage("cli.delegation.add.needs-platform", nil)
 	case strings.TrimSpace(*grantee) == "":
-		return usagef("delegation add needs --grantee, for example --grantee \"Accountantskantoor Smit\"")
+		return e.usage("cli.delegation.add.needs-grantee", nil)
 	case *ends == "":
-		return usagef("delegation add needs --ends with the last day as YYYY-MM-DD")
+		return e.usage("cli.delegation.add.needs-ends", map[string]any{"Hint": i18n.DateHintIn(e.lang())})
 	}
 	d := store.Delegation{Platform: *platform, Grantee: *grantee, Environment: *env, Note: *note}
-	if d.Ends, err = parseDateFlag("--ends", *ends); err != nil {
+	if d.Ends, err = e.parseDateFlag("--ends", *ends); err != nil {
 		return err
 	}
 	if *starts != "" {
-		if d.Starts, err = parseDateFlag("--starts", *starts); err != nil {
+		if d.Starts, err = e.parseDateFlag("--starts", *starts); err != nil {
 			return err
 		}
 	}
-	if err := remind.Validate(d); err != nil {
-		return usageError{err.Error()}
+	if !d.Starts.IsZero() && d.Starts.DaysUntil(d.Ends) < 0 {
+		return e.usage("cli.delegation.ends-before-starts", map[string]any{"Ends": e.date(d.Ends), "Starts": e.date(d.Starts)})
+	}
+	today := todayLocal(e)
+	if today.DaysUntil(d.Ends) < 0 && !*allowPast {
+		return e.usage("cli.delegation.add.past", map[string]any{"Ends": e.date(d.Ends)})
 	}
 	s, err := e.store()
 	if err != nil {
@@ -95,11 +101,15 @@ func delegationAdd(e *Env, args []string) error {
 		added, err = remind.Add(cfg, d)
 		return err
 	})
+	var dup *remind.DuplicateError
+	if errors.As(err, &dup) {
+		return errors.New(e.tf("cli.delegation.add.duplicate", map[string]any{"Name": remind.DelegationName(dup.Existing), "ID": dup.Existing.ID}))
+	}
 	if err != nil {
 		return err
 	}
-	if remind.LongerThanUsualAt(added, todayLocal(e)) {
-		fmt.Fprintf(e.Stderr, "Note: this delegation runs longer than the usual %d days; check the end date with the platform.\n", remind.UsualMaxDays)
+	if remind.LongerThanUsualAt(added, today) {
+		fmt.Fprintln(e.Stderr, e.tf("cli.delegation.longer-than-usual", map[string]any{"Days": remind.UsualMaxDays}))
 	}
 	fmt.Fprintln(e.Stdout, added.ID)
 	return nil
@@ -119,7 +129,7 @@ func delegationList(e *Env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("delegation list takes no arguments, not %q", pos[0])
+		return e.usage("cli.delegation.list.no-args", map[string]any{"Arg": pos[0]})
 	}
 	cfg, err := loadConfigOnly(e)
 	if err != nil {
@@ -136,46 +146,71 @@ func delegationList(e *Env, args []string) error {
 		return encodeJSONTo(e.Stdout, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintln(e.Stdout, "No delegations yet; add one with 'exactkeeperctl delegation add'.")
+		fmt.Fprintln(e.Stdout, e.t("cli.delegation.list.empty"))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tPLATFORM\tGRANTEE\tENDS\tDAYS LEFT")
+	fmt.Fprintln(tw, e.t("cli.delegation.list.header"))
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", r.ID, tableCell(r.Platform), tableCell(r.Grantee), r.Ends, r.DaysLeft)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", r.ID, tableCell(r.Platform), tableCell(r.Grantee), e.date(r.Ends), r.DaysLeft)
 	}
 	return tw.Flush()
 }
 
+// delegationRenew records that the owner renewed the grant on the
+// platform: a new period from --starts (default today) to --ends (default
+// that start + 90 days).
 func delegationRenew(e *Env, args []string) error {
 	fs := newFlags(e, "delegation renew")
-	ends := fs.String("ends", "", fmt.Sprintf("new last day, YYYY-MM-DD (default today + %d days)", renewDays))
+	starts := fs.String("starts", "", "first day of the new period, YYYY-MM-DD (default today)")
+	ends := fs.String("ends", "", fmt.Sprintf("last day of the new period, YYYY-MM-DD (default the start + %d days)", renewDays))
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	id, err := delegationIDArg("renew", pos)
+	ref, err := e.delegationRef("renew", pos)
 	if err != nil {
 		return err
 	}
-	end := todayLocal(e).AddDays(renewDays)
-	if *ends != "" {
-		if end, err = parseDateFlag("--ends", *ends); err != nil {
+	start := todayLocal(e)
+	if *starts != "" {
+		if start, err = e.parseDateFlag("--starts", *starts); err != nil {
 			return err
 		}
+	}
+	end := start.AddDays(renewDays)
+	if *ends != "" {
+		if end, err = e.parseDateFlag("--ends", *ends); err != nil {
+			return err
+		}
+	}
+	if start.DaysUntil(end) < 0 {
+		return e.usage("cli.delegation.ends-before-starts", map[string]any{"Ends": e.date(end), "Starts": e.date(start)})
 	}
 	s, err := e.store()
 	if err != nil {
 		return err
 	}
-	if err := s.UpdateConfig(func(cfg *store.Config) error { return remind.Renew(cfg, id, end) }); err != nil {
-		return err
+	var renewed store.Delegation
+	err = s.UpdateConfig(func(cfg *store.Config) error {
+		id, err := remind.Find(cfg, ref)
+		if err != nil {
+			return err
+		}
+		if err := remind.RenewPeriod(cfg, id, start, end); err != nil {
+			return err
+		}
+		renewed = *cfg.Delegation(id)
+		return nil
+	})
+	if err != nil {
+		return e.delegationError(ref, err)
 	}
-	// A renewal is a new grant, so the usual maximum counts from today.
-	if remind.LongerThanUsualAt(store.Delegation{Ends: end}, todayLocal(e)) {
-		fmt.Fprintf(e.Stderr, "Note: %s is more than the usual %d days from today; check the end date with the platform.\n", end, remind.UsualMaxDays)
+	if remind.LongerThanUsualAt(renewed, start) {
+		fmt.Fprintln(e.Stderr, e.tf("cli.delegation.renew.longer-than-usual", map[string]any{"Days": remind.UsualMaxDays}))
 	}
-	fmt.Fprintf(e.Stdout, "Delegation %s now ends on %s.\n", id, end)
+	fmt.Fprintln(e.Stdout, e.tf("cli.delegation.renewed", map[string]any{"ID": renewed.ID, "Name": remind.DelegationName(renewed),
+		"Starts": e.date(renewed.Starts), "Ends": e.date(renewed.Ends)}))
 	return nil
 }
 
@@ -185,7 +220,7 @@ func delegationRemove(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	id, err := delegationIDArg("remove", pos)
+	ref, err := e.delegationRef("remove", pos)
 	if err != nil {
 		return err
 	}
@@ -193,10 +228,19 @@ func delegationRemove(e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.UpdateConfig(func(cfg *store.Config) error { return remind.Remove(cfg, id) }); err != nil {
-		return err
+	var removed store.Delegation
+	err = s.UpdateConfig(func(cfg *store.Config) error {
+		id, err := remind.Find(cfg, ref)
+		if err != nil {
+			return err
+		}
+		removed = *cfg.Delegation(id)
+		return remind.Remove(cfg, id)
+	})
+	if err != nil {
+		return e.delegationError(ref, err)
 	}
-	fmt.Fprintf(e.Stdout, "Delegation %s removed.\n", id)
+	fmt.Fprintln(e.Stdout, e.tf("cli.delegation.removed", map[string]any{"ID": removed.ID, "Name": remind.DelegationName(removed)}))
 	return nil
 }
 
@@ -208,17 +252,20 @@ func delegationExport(e *Env, args []string) error {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("delegation export takes only --ics FILE, not %q", pos[0])
+		return e.usage("cli.delegation.export.no-args", map[string]any{"Arg": pos[0]})
 	}
 	if *file == "" {
-		return usagef("delegation export needs --ics FILE, for example --ics delegations.ics")
+		return e.usage("cli.delegation.export.needs-ics", nil)
 	}
 	cfg, err := loadConfigOnly(e)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := remind.WriteICS(&buf, cfg.Delegations, e.Now(), zoneForDates(e)); err != nil {
+	if err := remind.WriteICSIn(&buf, e.lang(), cfg.Delegations, e.Now(), zoneForDates(e)); err != nil {
+		if errors.Is(err, remind.ErrNothingToExport) {
+			return errors.New(e.t("cli.delegation.export.nothing"))
+		}
 		return err
 	}
 	if *file == "-" {
@@ -230,10 +277,38 @@ func delegationExport(e *Env, args []string) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return fmt.Errorf("could not write the calendar file %s: %w", *file, err)
+		return errors.New(e.tf("cli.delegation.export.write-failed", map[string]any{"File": *file, "Reason": err.Error()}))
 	}
-	fmt.Fprintf(e.Stdout, "Wrote %d delegation end(s) to %s.\n", datedCount(cfg.Delegations), *file)
+	fmt.Fprintln(e.Stdout, e.tf("cli.delegation.exported", map[string]any{"N": datedCount(cfg.Delegations), "File": *file}))
 	return nil
+}
+
+// delegationError says a delegation lookup's failure in the user's language.
+func (e *Env) delegationError(ref string, err error) error {
+	var amb *remind.AmbiguousError
+	switch {
+	case errors.As(err, &amb):
+		return errors.New(e.tf("cli.delegation.ambiguous", map[string]any{"Ref": amb.Ref, "N": len(amb.Matches), "IDs": strings.Join(amb.IDs(), ", ")}))
+	case errors.Is(err, remind.ErrUnknownDelegation):
+		cfg, _ := loadConfigOnly(e)
+		if len(cfg.Delegations) == 0 {
+			return errors.New(e.tf("cli.delegation.unknown-none", map[string]any{"Ref": ref}))
+		}
+		ids := make([]string, len(cfg.Delegations))
+		for i, d := range cfg.Delegations {
+			ids[i] = d.ID
+		}
+		return errors.New(e.tf("cli.delegation.unknown", map[string]any{"Ref": ref, "IDs": strings.Join(ids, ", ")}))
+	}
+	return err
+}
+
+// date is a day in the user's language for text output; JSON keeps ISO.
+func (e *Env) date(d store.Date) string {
+	if d.IsZero() {
+		return "—"
+	}
+	return i18n.FormatDateIn(e.lang(), d.In(time.UTC))
 }
 
 // reminderRow is one reminder in `reminders --json`.
@@ -246,7 +321,7 @@ type reminderRow struct {
 func cmdReminders(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "reminders")
 	asJSON := fs.Bool("json", false, "print JSON")
-	at := fs.String("at", "", "the moment to look at, RFC 3339 (default now), e.g. 2026-12-01T09:00:00+01:00")
+	at := fs.String("at", "", "the day or moment to look at (default now): a date, or RFC 3339 such as 2026-12-01T09:00:00+01:00")
 	upcoming := fs.Bool("upcoming", false, "also show the next threshold of every connection and delegation")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -257,8 +332,8 @@ func cmdReminders(ctx context.Context, e *Env, args []string) error {
 	}
 	now := e.Now()
 	if *at != "" {
-		if now, err = time.Parse(time.RFC3339, *at); err != nil {
-			return usagef("--at %q is not a moment: use RFC 3339, for example 2026-12-01T09:00:00+01:00", *at)
+		if now, err = e.atMoment(*at); err != nil {
+			return err
 		}
 	}
 	s, err := e.store()
@@ -314,22 +389,27 @@ func zoneForDates(e *Env) *time.Location {
 
 func todayLocal(e *Env) store.Date { return store.DateOf(e.Now().In(zoneForDates(e))) }
 
-func parseDateFlag(name, v string) (store.Date, error) {
-	d, err := store.ParseDate(v)
+// parseDateFlag reads a date as the user writes it: ISO in every language,
+// and dd-mm-jjjj in Dutch.
+func (e *Env) parseDateFlag(name, v string) (store.Date, error) {
+	t, err := i18n.ParseDateIn(e.lang(), v)
 	if err != nil {
-		return store.Date{}, usagef("%s %q is not a date: use YYYY-MM-DD, for example 2026-03-31", name, v)
+		return store.Date{}, e.usage("cli.delegation.bad-date", map[string]any{"Flag": name, "Value": v,
+			"Hint": i18n.DateHintIn(e.lang()), "Example": i18n.FormatDateIn(e.lang(), time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC))})
 	}
-	return d, nil
+	return store.DateOf(t), nil
 }
 
-func delegationIDArg(sub string, pos []string) (string, error) {
+// delegationRef is the one delegation argument: an ID, or a grantee or
+// platform that only one delegation has.
+func (e *Env) delegationRef(sub string, pos []string) (string, error) {
 	switch len(pos) {
 	case 0:
-		return "", usagef("delegation %s needs the delegation's ID; 'exactkeeperctl delegation list' shows them", sub)
+		return "", e.usage("cli.delegation.needs-ref", map[string]any{"Sub": sub})
 	case 1:
 		return pos[0], nil
 	}
-	return "", usagef("delegation %s takes one ID, not %d", sub, len(pos))
+	return "", e.usage("cli.delegation.one-ref", map[string]any{"Sub": sub, "N": len(pos)})
 }
 
 func loadConfigOnly(e *Env) (store.Config, error) {

@@ -20,9 +20,10 @@ import (
 // delegationHome is a temporary EXACTKEEPER_HOME with one connection, and a
 // command runner at a fixed moment in Amsterdam.
 type delegationHome struct {
-	t   *testing.T
-	dir string
-	now time.Time
+	t    *testing.T
+	dir  string
+	now  time.Time
+	lang string // LANG; "" is English
 }
 
 func newDelegationHome(t *testing.T) *delegationHome {
@@ -67,6 +68,8 @@ func (h *delegationHome) run(args ...string) (code int, stdout, stderr string) {
 				return h.dir
 			case "TZ":
 				return "Europe/Amsterdam"
+			case "LANG":
+				return h.lang
 			}
 			return ""
 		},
@@ -332,5 +335,95 @@ func TestReminders(t *testing.T) {
 	code, _, errs := h.run("reminders", "--at", "tomorrow")
 	if code != 2 || !strings.Contains(errs, "RFC 3339") {
 		t.Errorf("bad --at: exit %d, %q", code, errs)
+	}
+}
+
+func TestDelegationAddRefusesDuplicatesAndPastEnds(t *testing.T) {
+	for _, lang := range []string{"", "nl_NL.UTF-8"} {
+		t.Run("LANG="+lang, func(t *testing.T) {
+			h := newDelegationHome(t)
+			h.lang = lang
+			nl := lang != ""
+			pick := func(en, nlText string) string {
+				if nl {
+					return nlText
+				}
+				return en
+			}
+			id := strings.TrimSpace(h.mustRun("delegation", "add", "--platform", "Invantive Cloud", "--grantee", "Smit", "--ends", pick("2026-12-06", "06-12-2026")))
+			before := h.file("config.json")
+			code, out, errs := h.run("delegation", "add", "--platform", "invantive cloud", "--grantee", "SMIT", "--ends", "2026-12-06")
+			if code != 1 || out != "" || !strings.Contains(errs, id) || !strings.Contains(errs, pick("already recorded", "al vastgelegd")) {
+				t.Fatalf("duplicate: exit %d, stdout %q, stderr %q", code, out, errs)
+			}
+			code, _, errs = h.run("delegation", "add", "--platform", "P", "--grantee", "G", "--ends", "2026-11-28")
+			if code != 2 || !strings.Contains(errs, "--allow-past") || !strings.Contains(errs, pick("2026-11-28", "28-11-2026")) ||
+				!strings.Contains(errs, pick("has passed", "al voorbij")) {
+				t.Fatalf("past end: exit %d, stderr %q", code, errs)
+			}
+			if !bytes.Equal(h.file("config.json"), before) {
+				t.Fatal("a refused add changed config.json")
+			}
+			// Today is not past; --allow-past records an ended one.
+			h.mustRun("delegation", "add", "--platform", "P", "--grantee", "Today", "--ends", "2026-11-29")
+			h.mustRun("delegation", "add", "--platform", "P", "--grantee", "G", "--ends", "2026-11-28", "--allow-past")
+			if n := len(h.list()); n != 3 {
+				t.Fatalf("%d delegations, want 3", n)
+			}
+			text := h.mustRun("delegation", "list")
+			if !strings.Contains(text, pick("2026-12-06", "06-12-2026")) || !strings.Contains(text, pick("DAYS LEFT", "DAGEN OVER")) {
+				t.Errorf("list:\n%s", text)
+			}
+		})
+	}
+}
+
+func TestDelegationRenewStartsANewPeriodByGranteeOrPlatform(t *testing.T) {
+	h := newDelegationHome(t)
+	smit := strings.TrimSpace(h.mustRun("delegation", "add", "--platform", "Invantive Cloud", "--grantee", "Smit", "--starts", "2026-09-07", "--ends", "2026-12-06"))
+	jansen := strings.TrimSpace(h.mustRun("delegation", "add", "--platform", "Invantive Cloud", "--grantee", "Jansen", "--ends", "2026-12-20"))
+
+	// By grantee, without dates: today (2026-11-29) + 90 days, and no
+	// "longer than usual" note about its own default.
+	code, out, errs := h.run("delegation", "renew", "smit")
+	if code != 0 || errs != "" || !strings.Contains(out, smit) || !strings.Contains(out, "from 2026-11-29 to 2027-02-27") {
+		t.Fatalf("renew by grantee: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	got := h.list()
+	var renewed listedDelegation
+	for _, d := range got {
+		if d.ID == smit {
+			renewed = d
+		}
+	}
+	if renewed.Starts != "2026-11-29" || renewed.Ends != "2027-02-27" {
+		t.Fatalf("renewed to %s – %s, want a new period from today", renewed.Starts, renewed.Ends)
+	}
+
+	// A given start: the end follows it.
+	h.lang = "nl_NL.UTF-8"
+	out = h.mustRun("delegation", "renew", "Jansen", "--starts", "01-12-2026")
+	if !strings.Contains(out, "loopt nu van 01-12-2026 tot en met 01-03-2027") || !strings.Contains(out, jansen) {
+		t.Fatalf("Dutch renew with --starts: %q", out)
+	}
+	// The platform is shared by both: ambiguous, in Dutch, naming the IDs.
+	code, _, errs = h.run("delegation", "remove", "Invantive Cloud")
+	if code != 1 || !strings.Contains(errs, "past bij 2 machtigingen") || !strings.Contains(errs, smit) || !strings.Contains(errs, jansen) {
+		t.Fatalf("ambiguous remove: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = h.run("delegation", "renew", "jansen", "--starts", "2026-12-10", "--ends", "2026-12-01")
+	if code != 2 || !strings.Contains(errs, "vóór de begindatum") {
+		t.Fatalf("end before start: exit %d, stderr %q", code, errs)
+	}
+	code, _, errs = h.run("delegation", "remove", "Niemand")
+	if code != 1 || !strings.Contains(errs, "geen machtiging \"Niemand\"") {
+		t.Fatalf("unknown: exit %d, stderr %q", code, errs)
+	}
+	out = h.mustRun("delegation", "remove", "Smit")
+	if !strings.Contains(out, "is verwijderd") {
+		t.Fatalf("remove by grantee: %q", out)
+	}
+	if got := h.list(); len(got) != 1 || got[0].ID != jansen {
+		t.Fatalf("after remove: %+v", got)
 	}
 }

@@ -51,6 +51,7 @@ const (
 type helperResult struct {
 	Code  int         `json:"code"`
 	Error string      `json:"error,omitempty"`
+	Kind  string      `json:"kind,omitempty"` // errtext.Kind, for the caller's sentence
 	Token exact.Token `json:"token"`
 }
 
@@ -59,6 +60,7 @@ type helperResult struct {
 type helperError struct {
 	code int
 	msg  string
+	kind string
 }
 
 func (h helperError) Error() string { return h.msg }
@@ -87,8 +89,16 @@ var (
 // process's refresh (the chain lock) or for Exact's refresh window. now is
 // the owner's own `refresh` (keeper.RefreshNow), which may spend the last
 // of Exact's errors an hour; otherwise it is keeper.Token.
-func (e *Env) oneShotToken(ctx context.Context, st *store.Store, name string, wait time.Duration, now bool) (exact.Token, error) {
+func (e *Env) oneShotToken(ctx context.Context, st *store.Store, name string, wait time.Duration, now bool) (tok exact.Token, err error) {
 	o := e.options(st)
+	defer func() {
+		// Nothing retries after this process: the sentence must not
+		// promise it, and it names the connection for the command that
+		// mends it.
+		if err != nil {
+			err = oneShotError{e.named(o, name, err)}
+		}
+	}()
 	tok, ok, err := keeper.Cached(ctx, o, name)
 	if err != nil || ok {
 		return tok, err
@@ -104,7 +114,7 @@ func (e *Env) oneShotToken(ctx context.Context, st *store.Store, name string, wa
 	tok, err = runHelper(ctx, st, conn, wait, now)
 	switch {
 	case errors.Is(err, errNoHelper):
-		fmt.Fprintf(e.Stderr, "note: %s; refreshing in this process, so do not interrupt it\n", sentence(err))
+		fmt.Fprintln(e.Stderr, e.tf("cli.note.in-process", map[string]any{"Detail": sentence(err)}))
 		return inProcess(ctx, o, conn.ID, now)
 	case errors.Is(err, errNoAnswer):
 		// It may have saved a new token before it died.
@@ -171,7 +181,7 @@ func runHelper(ctx context.Context, st *store.Store, conn store.Connection, wait
 		return exact.Token{}, fmt.Errorf("%s: %w (%v); its log is %s", conn.Name, errNoAnswer, firstErr(waitErr, jerr), logPath)
 	}
 	if res.Code != ExitOK {
-		return exact.Token{}, helperError{code: res.Code, msg: res.Error}
+		return exact.Token{}, helperError{code: res.Code, msg: res.Error, kind: res.Kind}
 	}
 	return res.Token, nil
 }
@@ -240,7 +250,7 @@ func cmdHelper(ctx context.Context, e *Env, args []string) error {
 	tok, err := inProcess(ctx, o, pos[0], *now)
 	res := helperResult{Token: tok}
 	if err != nil {
-		res = helperResult{Code: report(io.Discard, err), Error: sentence(err)}
+		res = helperResult{Code: e.report(io.Discard, err), Error: sentence(err), Kind: string(kindOf(err))}
 		o.Logger.Info("one-shot refresh failed", "connection", pos[0], "error", res.Error)
 	} else {
 		o.Logger.Info("one-shot refresh done", "connection", pos[0], "access_expiry", tok.Expiry)
@@ -248,7 +258,7 @@ func cmdHelper(ctx context.Context, e *Env, args []string) error {
 	// The caller may be gone: the write then fails, which changes nothing.
 	_ = json.NewEncoder(e.Stdout).Encode(res)
 	if err != nil {
-		return helperError{code: res.Code, msg: res.Error}
+		return helperError{code: res.Code, msg: res.Error, kind: res.Kind}
 	}
 	return nil
 }

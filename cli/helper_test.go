@@ -21,11 +21,19 @@ func TestHelperErrorKeepsExitCode(t *testing.T) {
 		keeper.ErrWrongSecret,
 		keeper.ErrAPIRefused,
 	} {
-		code := report(io.Discard, err)
-		h := helperError{code: code, msg: sentence(err)}
-		var a, b strings.Builder
-		if got := report(&b, h); got != report(&a, err) || a.String() != b.String() {
-			t.Errorf("%v: caller reports %d %q, the helper %d %q", err, got, b.String(), code, a.String())
+		for _, lang := range []string{"en_US.UTF-8", "nl_NL.UTF-8"} {
+			e := &Env{Getenv: func(k string) string {
+				if k == "LANG" {
+					return lang
+				}
+				return ""
+			}}
+			code := e.report(io.Discard, err)
+			h := helperError{code: code, msg: sentence(err), kind: string(kindOf(err))}
+			var a, b strings.Builder
+			if got := e.report(&b, h); got != e.report(&a, err) || a.String() != b.String() {
+				t.Errorf("%s %v: caller reports %d %q, the helper %d %q", lang, err, got, b.String(), code, a.String())
+			}
 		}
 	}
 }
@@ -45,7 +53,7 @@ func TestHelperResultHoldsNoRefreshToken(t *testing.T) {
 // The helper is not a command anyone is shown.
 func TestHelperCommandHidden(t *testing.T) {
 	var out strings.Builder
-	printUsage(&out)
+	(&Env{Getenv: func(string) string { return "" }}).printUsage(&out)
 	if strings.Contains(out.String(), helperCommand) {
 		t.Errorf("usage lists %s", helperCommand)
 	}

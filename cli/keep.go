@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
+	"github.com/exactkeeper/exactkeeper/core/present"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
 )
@@ -37,20 +37,6 @@ func (e *Env) opener() login.Opener {
 	return login.BrowserOpener{}
 }
 
-// lang is the user's language for pages the browser shows when the browser
-// itself names none: nl when LC_ALL, LC_MESSAGES or LANG says Dutch.
-func (e *Env) lang() string {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if v := e.Getenv(k); v != "" {
-			if strings.HasPrefix(strings.ToLower(v), "nl") {
-				return "nl"
-			}
-			return "en"
-		}
-	}
-	return "en"
-}
-
 // keeperClient returns a client of the running keeper, or nil when none runs.
 func keeperClient(st *store.Store) (*ipc.Client, error) {
 	c, err := ipc.Dial(st.Dir)
@@ -67,7 +53,7 @@ func (e *Env) tellKeeper(ctx context.Context, st *store.Store) {
 		return
 	}
 	if err := c.Reload(ctx); err != nil {
-		fmt.Fprintf(e.Stderr, "note: the running keeper did not take the change yet (%s); restart it\n", sentence(err))
+		fmt.Fprintln(e.Stderr, e.tf("cli.note.reload", map[string]any{"Detail": sentence(err)}))
 	}
 }
 
@@ -105,6 +91,7 @@ func cmdToken(ctx context.Context, e *Env, args []string) error {
 	}
 	if c != nil {
 		tok, err = c.Token(ctx, name)
+		err = e.named(e.options(st), name, err)
 	} else {
 		// The cached token, else a refresh in a helper process that
 		// survives this one being killed (helper.go).
@@ -138,12 +125,16 @@ func cmdRefresh(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The status before and after tells whether Exact was called at all:
+	// a refresh with nothing to do must not claim it refreshed.
+	before, _ := statusOf(ctx, e, st, name)
 	c, err := keeperClient(st)
 	if err != nil {
 		return err
 	}
 	if c != nil {
-		err = c.Refresh(ctx, name)
+		// Named, so a needs-reconnect line gives the exact connect command.
+		err = e.named(e.options(st), name, c.Refresh(ctx, name))
 	} else {
 		// A refresh happens as soon as Exact allows it, so a token still
 		// in the cache means there is nothing to do; the rest is done by
@@ -153,13 +144,81 @@ func cmdRefresh(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.Stderr, "The connection is fresh.")
+	after, err := statusOf(ctx, e, st, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.Stderr, present.RefreshedIn(e.lang(), before, after, e.Now()))
 	return nil
 }
 
+// statusOf is the status of the connection named (or with the ID) name.
+func statusOf(ctx context.Context, e *Env, st *store.Store, name string) (keeper.ConnStatus, error) {
+	list, err := statuses(ctx, e, st)
+	if err != nil {
+		return keeper.ConnStatus{}, err
+	}
+	for _, s := range list {
+		if s.Name == name || s.ID == name {
+			return s, nil
+		}
+	}
+	return keeper.ConnStatus{}, keeper.ErrUnknown
+}
+
+// statusJSON is one connection in `status --json`: the keeper's fields,
+// with the state as present decides it (lapsed after the lapse, whatever
+// was last recorded) and zero times left out.
+type statusJSON struct {
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Region       string    `json:"region,omitempty"`
+	BaseURL      string    `json:"base_url"`
+	Status       string    `json:"status"`
+	Message      string    `json:"message"`
+	ExitCode     int       `json:"exit_code"`
+	UserName     string    `json:"user_name,omitempty"`
+	FullName     string    `json:"full_name,omitempty"`
+	Email        string    `json:"email,omitempty"`
+	Division     int       `json:"division,omitempty"`
+	Company      string    `json:"company,omitempty"`
+	LastRefresh  time.Time `json:"last_refresh,omitzero"`
+	LapsesAt     time.Time `json:"lapses_at,omitzero"`
+	NextRefresh  time.Time `json:"next_refresh,omitzero"`
+	AccessExpiry time.Time `json:"access_expiry,omitzero"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	LastError    string    `json:"last_error,omitempty"`
+	Attention    string    `json:"attention,omitempty"`
+}
+
+// exitCodeTable is the one exit-code table of every command, in `help` as
+// in the README (a test keeps the two equal).
+const exitCodeTable = `
+Exit codes (every command):
+  0  ok
+  1  error
+  2  usage
+  3  a new login is needed, or the connection lapsed
+  4  needs attention: refreshing fails, paused by Exact's error budget,
+     the client secret or the API calls (403) refused
+'status' exits with the worst over all connections, 3 before 4.
+`
+
+// statusExit makes `status` exit with the worst state over all
+// connections (3 before 4) after printing them; the output already said
+// why, so Main prints nothing more.
+type statusExit struct{ code int }
+
+func (s statusExit) Error() string {
+	return fmt.Sprintf("a connection needs you (exit code %d)", s.code)
+}
+
+// ExitCode is the code Main exits with.
+func (s statusExit) ExitCode() int { return s.code }
+
 func cmdStatus(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "status")
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := fs.Bool("json", false, "print JSON; the state of each is ok, new, failing, paused, needs-attention, needs-reconnect or lapsed")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
@@ -171,20 +230,36 @@ func cmdStatus(ctx context.Context, e *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	now := e.Now()
+	worst := present.Worst(list, now)
+	var exit error
+	if code := worst.ExitCode(); code != present.ExitOK {
+		exit = statusExit{code}
+	}
 	if *asJSON {
-		if list == nil {
-			list = []keeper.ConnStatus{}
+		out := make([]statusJSON, 0, len(list))
+		for _, s := range list {
+			v := present.ConnectionIn(e.lang(), s, now)
+			out = append(out, statusJSON{ID: s.ID, Name: s.Name, Region: s.Region, BaseURL: s.BaseURL,
+				Status: v.State, Message: v.Headline, ExitCode: v.Level.ExitCode(),
+				UserName: s.UserName, FullName: s.FullName, Email: s.Email, Division: s.Division, Company: s.Company,
+				LastRefresh: s.LastRefresh, LapsesAt: s.LapsesAt, NextRefresh: s.NextRefresh, AccessExpiry: s.AccessExpiry,
+				FailingSince: s.FailingSince, LastError: s.LastError, Attention: s.Attention})
 		}
-		return writeJSON(e, list)
+		if err := writeJSON(e, out); err != nil {
+			return err
+		}
+		return exit
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(e.Stdout, "No connections yet. Run 'exactkeeperctl connect --name NAME --region nl --client-id ID' to add one.")
 		return nil
 	}
-	now := e.Now()
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSTATE\tEXACT USER\tCOMPANY\tDIVISION\tLAST REFRESH\tLAPSES\tNEXT REFRESH")
+	var notes []string
 	for _, s := range list {
+		v := present.ConnectionIn(e.lang(), s, now)
 		user := s.UserName
 		if s.FullName != "" {
 			user = s.FullName
@@ -193,10 +268,23 @@ func cmdStatus(ctx context.Context, e *Env, args []string) error {
 		if company == "" {
 			company = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Status, user, company, s.Division,
-			when(s.LastRefresh, now), when(s.LapsesAt, now), when(s.NextRefresh, now))
+		next := s.NextRefresh
+		if !v.CanRefresh {
+			next = time.Time{} // nothing is planned until the owner acts
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, v.State, user, company, s.Division,
+			when(s.LastRefresh, now), when(s.LapsesAt, now), when(next, now))
+		if v.Level != present.Fine {
+			notes = append(notes, s.Name+": "+v.Headline)
+		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range notes {
+		fmt.Fprintln(e.Stdout, n)
+	}
+	return exit
 }
 
 // statuses asks the running keeper, or computes from the files when none runs.
@@ -257,7 +345,7 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 	}
 	l, err := ipc.Listen(st.Dir)
 	if errors.Is(err, ipc.ErrAlreadyRunning) {
-		return fmt.Errorf("a keeper already runs for %s; it owns the refresh chains, so this one stops", st.Dir)
+		return e.fail("cli.run.already", map[string]any{"Dir": st.Dir})
 	}
 	if err != nil {
 		return err
@@ -277,7 +365,9 @@ func cmdRun(ctx context.Context, e *Env, args []string) error {
 	// IPC still get their answer.
 	srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan struct{})
-	srv := &ipc.Server{Backend: k, Version: e.Version}
+	gw := startGateway(srvCtx, st, k, o.Logger) // gateway.go
+	defer gw.Close()
+	srv := &ipc.Server{Backend: k, Version: e.Version, Gateway: gw}
 	go func() {
 		defer close(served)
 		if err := srv.Serve(srvCtx, l); err != nil && srvCtx.Err() == nil {
@@ -301,12 +391,15 @@ func cmdSim(ctx context.Context, e *Env, args []string) error {
 	access := fs.Duration("access-lifetime", 10*time.Minute, "access token lifetime")
 	idle := fs.Duration("refresh-idle", 720*time.Hour, "refresh token lapses when unused this long")
 	grace := fs.Bool("grace", false, "old refresh token keeps working until the new one is used")
+	perMinute := fs.Int("api-per-minute", 60, "REST API calls allowed per division per minute (try the gateway's pacing)")
+	minute := fs.Duration("api-minute", time.Minute, "the length of the API's minute")
 	redirect := fs.String("redirect-uri", "", "register this redirect URI for the demo app too")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg := exactsim.DemoConfig()
 	cfg.AccessLifetime, cfg.RefreshIdle, cfg.Grace = *access, *idle, *grace
+	cfg.APIMinutelyLimit, cfg.APIMinute = *perMinute, *minute
 	if *redirect != "" {
 		cfg.Apps[0].RedirectURIs = append(cfg.Apps[0].RedirectURIs, *redirect)
 	}
@@ -315,11 +408,11 @@ func cmdSim(ctx context.Context, e *Env, args []string) error {
 		return err
 	}
 	app, user := cfg.Apps[0], cfg.Users[0]
-	fmt.Fprintf(e.Stdout, "Exact Online simulator at %s\n", base)
-	fmt.Fprintf(e.Stdout, "App: client ID %s, client secret %s, redirect URIs %v\n", app.ClientID, app.ClientSecret, app.RedirectURIs)
-	fmt.Fprintf(e.Stdout, "User: %s / %s\n", user.UserName, user.Password)
-	fmt.Fprintf(e.Stdout, "Try: echo %s | exactkeeperctl connect --name Demo --base-url %s --client-id %s --client-secret-stdin\n",
-		app.ClientSecret, base, app.ClientID)
+	fmt.Fprintln(e.Stdout, e.tf("cli.sim.at", map[string]any{"URL": base}))
+	fmt.Fprintln(e.Stdout, e.tf("cli.sim.app", map[string]any{"ID": app.ClientID, "Secret": app.ClientSecret, "URIs": fmt.Sprint(app.RedirectURIs)}))
+	fmt.Fprintln(e.Stdout, e.tf("cli.sim.user", map[string]any{"User": user.UserName, "Password": user.Password}))
+	fmt.Fprintln(e.Stdout, e.tf("cli.sim.try", map[string]any{"Command": fmt.Sprintf("echo %s | exactkeeperctl connect --name Demo --base-url %s --client-id %s --client-secret-stdin",
+		app.ClientSecret, base, app.ClientID)}))
 	err = wait()
 	if errors.Is(err, context.Canceled) {
 		return nil

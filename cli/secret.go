@@ -15,10 +15,6 @@ import (
 // is tried at once (a refresh), because the owner wants to know now.
 func cmdSecret(ctx context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "secret")
-	fs.Usage = func() {
-		fmt.Fprintln(e.Stderr, "Usage: exactkeeperctl secret NAME --client-secret-stdin\n\nEnter the client secret of a connection again (when Exact Online refused it); the login itself is kept.")
-		fs.PrintDefaults()
-	}
 	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret from the first line of standard input")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -38,7 +34,7 @@ func cmdSecret(ctx context.Context, e *Env, args []string) error {
 	}
 	conn, err := keeper.SetClientSecret(ctx, e.options(st), name, secret)
 	if err != nil {
-		return err
+		return e.named(e.options(st), name, err)
 	}
 	c, err := keeperClient(st)
 	if err != nil {
@@ -46,16 +42,16 @@ func cmdSecret(ctx context.Context, e *Env, args []string) error {
 	}
 	if c != nil {
 		if err := c.Reload(ctx); err != nil {
-			return fmt.Errorf("the new client secret of %s is saved, but the running keeper did not take it (%s); restart Exact Keeper", conn.Name, sentence(err))
+			return e.fail("cli.secret.not-taken", map[string]any{"Name": fmt.Sprintf("%q", conn.Name), "Detail": sentence(err)})
 		}
 		err = c.Refresh(ctx, conn.ID)
 	} else {
 		_, err = keeper.RefreshNow(ctx, e.options(st), conn.ID)
 	}
 	if err != nil {
-		return err
+		return connError{name: conn.Name, err: err}
 	}
-	fmt.Fprintf(e.Stderr, "The new client secret of %q works; Exact Keeper keeps the connection alive.\n", conn.Name)
+	fmt.Fprintln(e.Stderr, e.tf("cli.secret.done", map[string]any{"Name": fmt.Sprintf("%q", conn.Name)}))
 	return nil
 }
 
@@ -63,15 +59,12 @@ func cmdSecret(ctx context.Context, e *Env, args []string) error {
 // their own copy on their own HTTPS site.
 func cmdRelayPage(_ context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "relay-page")
-	fs.Usage = func() {
-		fmt.Fprintln(e.Stderr, "Usage: exactkeeperctl relay-page > login.html\n\nPrint the login relay page, to host on your own HTTPS site; register that exact address as the redirect URI.")
-	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usagef("relay-page takes no arguments (got %q)", strings.Join(pos, " "))
+		return e.usage("cli.relay-page.args", map[string]any{"Args": fmt.Sprintf("%q", strings.Join(pos, " "))})
 	}
 	_, err = e.Stdout.Write(assets.RelayPage())
 	return err

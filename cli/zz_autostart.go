@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,17 +26,12 @@ func init() {
 // does not switch the default back on.
 func cmdAutostart(_ context.Context, e *Env, args []string) error {
 	fs := newFlags(e, "autostart")
-	fs.Usage = func() {
-		fmt.Fprintln(e.Stderr, "Usage: exactkeeperctl autostart on|off|status")
-		fmt.Fprintln(e.Stderr, "Starts the Exact Keeper tray app when you log in (on), stops doing so (off), or says which (status).")
-		fmt.Fprintln(e.Stderr, "The app is found next to exactkeeperctl, on PATH, or at $EXACTKEEPER_APP.")
-	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("autostart needs one of on, off or status")
+		return e.usage("cli.autostart.need-arg", nil)
 	}
 	switch pos[0] {
 	case "on":
@@ -52,7 +46,7 @@ func cmdAutostart(_ context.Context, e *Env, args []string) error {
 	case "status":
 		return autostartStatus(e, platform.NewAutostartEnv("", nil, e.Getenv))
 	}
-	return usagef("autostart needs one of on, off or status, not %q", pos[0])
+	return e.usage("cli.autostart.bad-arg", map[string]any{"Arg": fmt.Sprintf("%q", pos[0])})
 }
 
 func setAutostart(e *Env, a platform.Autostart, on bool) error {
@@ -78,7 +72,14 @@ func setAutostart(e *Env, a platform.Autostart, on bool) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("start at login is %s, but the setting could not be saved (%w)", onOff(on), err)
+		return e.fail("cli.autostart.not-saved", map[string]any{"State": onOff(on), "Detail": err.Error()})
+	}
+	// Say what was done: the command changes something outside this
+	// program that the owner cannot see from here.
+	if on {
+		fmt.Fprintln(e.Stderr, e.t("cli.autostart.done-on"))
+	} else {
+		fmt.Fprintln(e.Stderr, e.t("cli.autostart.done-off"))
 	}
 	return nil
 }
@@ -96,8 +97,7 @@ func autostartStatus(e *Env, a platform.Autostart) error {
 	}
 	c, err := st.LoadConfig()
 	if err == nil && c.Settings.Autostart != nil && *c.Settings.Autostart != on {
-		fmt.Fprintf(e.Stderr, "Note: the settings say %s, but the system's start-up list says %s; run 'exactkeeperctl autostart %s' to choose.\n",
-			onOff(*c.Settings.Autostart), onOff(on), onOff(*c.Settings.Autostart))
+		fmt.Fprintln(e.Stderr, e.tf("cli.autostart.disagree", map[string]any{"Setting": onOff(*c.Settings.Autostart), "System": onOff(on)}))
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ func appPath(e *Env) (string, error) {
 			return "", err
 		}
 		if fi, err := os.Stat(abs); err != nil || fi.IsDir() {
-			return "", fmt.Errorf("EXACTKEEPER_APP is %s, which is not a program: point it at the exactkeeper app", p)
+			return "", e.fail("cli.autostart.bad-app", map[string]any{"Path": p})
 		}
 		return abs, nil
 	}
@@ -141,5 +141,5 @@ func appPath(e *Env) (string, error) {
 			return abs, nil
 		}
 	}
-	return "", errors.New("cannot find the exactkeeper app next to exactkeeperctl or on PATH: install both from the same package, or set EXACTKEEPER_APP to the app")
+	return "", e.fail("cli.autostart.no-app", nil)
 }

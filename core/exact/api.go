@@ -50,6 +50,7 @@ type Error struct {
 	Code        string // OAuth error code, e.g. "invalid_grant"
 	Description string // error_description as Exact sent it (it holds no secrets)
 	Reason      string // the "Reason" response header, e.g. TooEarlyToRefreshTokens
+	RateLimit   string // the X-RateLimit-* headers as "Limit=200 Remaining=0 …", for support
 	RetryAfter  time.Duration
 	// RefreshToken is a new refresh token found in an error body (Exact may
 	// rotate even when it refuses); the caller must store it.

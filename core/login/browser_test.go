@@ -86,7 +86,7 @@ func TestBrowserFlow(t *testing.T) {
 		{"https in Dutch", "https", "localhost", "ok", "nl", nil, "Gekoppeld"},
 		{"wrong state", "http", "127.0.0.1", "wrong-state", "en", ErrTimeout, "This answer does not belong to a login in progress"},
 		{"access denied", "https", "localhost", "denied", "en", ErrDenied, "Exact Online did not give access"},
-		{"missing code", "http", "localhost", "no-code", "nl", ErrNoCode, "Exact Online stuurde geen aanmeldcode"},
+		{"missing code", "http", "localhost", "no-code", "nl", ErrNoCode, "Exact Online stuurde geen inlogcode"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

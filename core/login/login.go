@@ -649,8 +649,10 @@ func (s *Session) Paste(finalURL string) error {
 }
 
 // finalGrace is how long Close waits for a browser showing "Connecting…"
-// to fetch the outcome; its page asks again every second.
-const finalGrace = 5 * time.Second
+// to fetch the outcome; its page asks again every second, but a busy PC's
+// browser was seen taking more than 5 s, and then the owner never learnt
+// that the login failed. The wait ends as soon as the page was shown.
+const finalGrace = 20 * time.Second
 
 // Close ends the session (Wait then reports ErrCancelled, unless an answer
 // came first) and releases the port before it returns. When the browser

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 )
 
 // outcome names what the browser is told.
@@ -28,44 +29,9 @@ const (
 	outcomeStopped     // the app stopped before the exchange ended
 )
 
-type pageText struct{ Title, Body string }
-
-// pages holds the callback page texts. They follow the browser's language,
-// since the browser may be on another PC than the app.
-var pages = map[string]map[outcome]pageText{
-	"en": {
-		outcomeOK:            {"Connected", "Exact Keeper is connected to Exact Online and keeps the connection alive; you can close this tab."},
-		outcomeStateMismatch: {"This answer does not belong to a login in progress", "Nothing was changed. Start the login in Exact Keeper and finish it in the browser tab that it opens."},
-		outcomeDenied:        {"Exact Online did not give access", "Start the login again in Exact Keeper and allow access when Exact Online asks."},
-		outcomeNoCode:        {"Exact Online sent no login code", "Start the login again in Exact Keeper."},
-		outcomeFinished:      {"This login has already finished", "Go back to Exact Keeper; if it is not connected, start the login again there."},
-		outcomeTooLong:       {"This address is far too long to be an answer from Exact Online", "Nothing was changed; the login in Exact Keeper is still waiting."},
-		outcomeConnecting:    {"Connecting…", "Exact Keeper is exchanging the login code with Exact Online. This page shows the result in a moment; Exact Online can take up to a few minutes."},
-		outcomeWrongSecret:   {"Not connected: the client secret is wrong", "Exact Online refused the app's client secret. Copy it again from your app in Exact Online's App Center, enter it in Exact Keeper (never in a web page) and log in again."},
-		outcomeCodeRefused:   {"Not connected: Exact Online refused the login code", "A login code works once and for about 3 minutes. Start the login again in Exact Keeper."},
-		outcomeUnreachable:   {"Not connected: Exact Online did not answer properly", "Nothing was saved. Check the internet connection and start the login again in Exact Keeper in a few minutes."},
-		outcomeAPIRefused:    {"Connected, but Exact Online refuses the app's requests", "The login is kept, but Exact Online answers the app with \"forbidden\". Check in the App Center that the app has the scopes it needs, and that the licence and the user's rights allow it. Exact Keeper shows the details."},
-		outcomeFailed:        {"Not connected", "Exact Keeper could not finish the connection. It shows what went wrong and what to do."},
-		outcomeStopped:       {"Not connected: Exact Keeper stopped the login", "Start the login again in Exact Keeper."},
-	},
-	"nl": {
-		outcomeOK:            {"Gekoppeld", "Exact Keeper is gekoppeld aan Exact Online en houdt de koppeling in stand; u kunt dit tabblad sluiten."},
-		outcomeStateMismatch: {"Dit antwoord hoort niet bij een lopende aanmelding", "Er is niets gewijzigd. Start het aanmelden in Exact Keeper en rond het af in het tabblad dat daarbij opent."},
-		outcomeDenied:        {"Exact Online gaf geen toegang", "Start het aanmelden opnieuw in Exact Keeper en sta de toegang toe wanneer Exact Online erom vraagt."},
-		outcomeNoCode:        {"Exact Online stuurde geen aanmeldcode", "Start het aanmelden opnieuw in Exact Keeper."},
-		outcomeFinished:      {"Deze aanmelding is al afgerond", "Ga terug naar Exact Keeper; start het aanmelden daar opnieuw als de koppeling niet gelukt is."},
-		outcomeTooLong:       {"Dit adres is veel te lang voor een antwoord van Exact Online", "Er is niets gewijzigd; de aanmelding in Exact Keeper wacht nog."},
-		outcomeConnecting:    {"Bezig met koppelen…", "Exact Keeper wisselt de aanmeldcode in bij Exact Online. Deze pagina toont zo het resultaat; Exact Online kan er enkele minuten over doen."},
-		outcomeWrongSecret:   {"Niet gekoppeld: het clientgeheim klopt niet", "Exact Online weigerde het clientgeheim (client secret) van de app. Kopieer het opnieuw uit uw app in het App Center van Exact Online, vul het in Exact Keeper in (nooit op een webpagina) en meld u opnieuw aan."},
-		outcomeCodeRefused:   {"Niet gekoppeld: Exact Online weigerde de aanmeldcode", "Een aanmeldcode werkt één keer en ongeveer 3 minuten. Start het aanmelden opnieuw in Exact Keeper."},
-		outcomeUnreachable:   {"Niet gekoppeld: Exact Online antwoordde niet goed", "Er is niets opgeslagen. Controleer de internetverbinding en start het aanmelden over een paar minuten opnieuw in Exact Keeper."},
-		outcomeAPIRefused:    {"Gekoppeld, maar Exact Online weigert de verzoeken van de app", "De koppeling blijft bewaard, maar Exact Online antwoordt de app met \"verboden\". Controleer in het App Center of de app de benodigde scopes heeft, en of de licentie en de rechten van de gebruiker het toelaten. Exact Keeper toont de details."},
-		outcomeFailed:        {"Niet gekoppeld", "Exact Keeper kon de koppeling niet afronden. Het programma toont wat er misging en wat u kunt doen."},
-		outcomeStopped:       {"Niet gekoppeld: Exact Keeper heeft het aanmelden gestopt", "Start het aanmelden opnieuw in Exact Keeper."},
-	},
-}
-
-var saidLabel = map[string]string{"en": "Exact Online said:", "nl": "Exact Online meldde:"}
+// The page texts are the catalogue's login.page.<outcome name>.title and
+// .body (assets/translations/login). They follow the browser's language,
+// not the app's, since the browser may be on another PC than the app.
 
 var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8">
@@ -152,7 +118,8 @@ func finalPage(f *final) page {
 // renderPage builds a browser page in language.
 func renderPage(language string, p page) []byte {
 	language = lang(language)
-	t := pages[language][p.o]
+	key := "login.page." + outcomeNames[p.o]
+	title, body := i18n.TIn(language, key+".title"), i18n.TIn(language, key+".body")
 	color := "#b3261e"
 	switch p.o {
 	case outcomeOK:
@@ -164,7 +131,7 @@ func renderPage(language string, p page) []byte {
 	// The template and its data are fixed, so Execute cannot fail halfway.
 	_ = pageTmpl.Execute(&b, struct {
 		Lang, Title, Body, SaidLabel, Said, Who, Refresh, Color, Outcome string
-	}{language, t.Title, t.Body, saidLabel[language], p.said, p.who, p.refresh, color, outcomeNames[p.o]})
+	}{language, title, body, i18n.TIn(language, "login.page.said"), p.said, p.who, p.refresh, color, outcomeNames[p.o]})
 	return b.Bytes()
 }
 

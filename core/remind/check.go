@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/eventlog"
 	"github.com/exactkeeper/exactkeeper/core/store"
 )
 
@@ -57,6 +58,12 @@ func Check(s *store.Store, now time.Time, loc *time.Location) ([]Reminder, error
 	})
 	if err != nil && !errors.Is(err, errUnchanged) {
 		return nil, fmt.Errorf("could not record the reminders in state.json: %w", err)
+	}
+	// The caller sends what is pending; the lasting activity says so.
+	log := eventlog.Open(s.Dir)
+	for _, r := range pending {
+		_ = log.Append(eventlog.Entry{Time: now, Kind: eventlog.Reminder, ReminderKind: r.Kind,
+			Threshold: r.Threshold, Subject: r.SubjectName, SubjectID: r.SubjectID})
 	}
 	return pending, nil
 }

@@ -147,3 +147,77 @@ func TestSortByEnd(t *testing.T) {
 		t.Errorf("order %v, want %s", got, want)
 	}
 }
+
+func TestAddRefusesExactDuplicates(t *testing.T) {
+	cfg := &store.Config{}
+	d := store.Delegation{Platform: "Invantive Cloud", Grantee: "Smit", Starts: date("2026-01-01"), Ends: date("2026-03-31")}
+	first, err := Add(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := d
+	again.Platform, again.Grantee = " invantive  cloud", "SMIT "
+	_, err = Add(cfg, again)
+	var de *DuplicateError
+	if !errors.Is(err, ErrDuplicate) || !errors.As(err, &de) || de.Existing.ID != first.ID {
+		t.Fatalf("Add of the same record = %v, want ErrDuplicate naming %s", err, first.ID)
+	}
+	// Another period or another environment is another record.
+	other := d
+	other.Ends = date("2026-04-01")
+	if _, err := Add(cfg, other); err != nil {
+		t.Fatalf("other end date refused: %v", err)
+	}
+	other = d
+	other.Environment = "Productie"
+	if _, err := Add(cfg, other); err != nil {
+		t.Fatalf("other environment refused: %v", err)
+	}
+	if len(cfg.Delegations) != 3 {
+		t.Fatalf("%d records, want 3", len(cfg.Delegations))
+	}
+}
+
+func TestFindByGranteeOrPlatform(t *testing.T) {
+	cfg := &store.Config{Delegations: []store.Delegation{
+		{ID: "a1", Platform: "Invantive Cloud", Grantee: "Smit", Ends: date("2026-03-31")},
+		{ID: "b2", Platform: "Invantive Cloud", Grantee: "Jansen", Ends: date("2026-03-31")},
+		{ID: "c3", Platform: "Twinfield Sync", Grantee: "Jansen", Ends: date("2026-03-31")},
+	}}
+	for ref, want := range map[string]string{"a1": "a1", "smit": "a1", "Twinfield Sync": "c3", "Invantive Cloud → Jansen": "b2"} {
+		if got, err := Find(cfg, ref); err != nil || got != want {
+			t.Errorf("Find(%q) = %q, %v; want %s", ref, got, err, want)
+		}
+	}
+	_, err := Find(cfg, "Jansen")
+	var ae *AmbiguousError
+	if !errors.As(err, &ae) || strings.Join(ae.IDs(), ",") != "b2,c3" {
+		t.Errorf("Find(Jansen) = %v, want ambiguous b2, c3", err)
+	}
+	if _, err := Find(cfg, "invantive cloud"); !errors.Is(err, ErrAmbiguous) {
+		t.Errorf("Find(platform of two) = %v, want ambiguous", err)
+	}
+	if _, err := Find(cfg, "Nobody"); !errors.Is(err, ErrUnknownDelegation) {
+		t.Errorf("Find(Nobody) = %v", err)
+	}
+}
+
+func TestRenewPeriodStartsANewPeriod(t *testing.T) {
+	cfg := &store.Config{Delegations: []store.Delegation{
+		{ID: "a1", Platform: "Invantive Cloud", Grantee: "Smit", Starts: date("2026-01-01"), Ends: date("2026-03-31")}}}
+	today := date("2026-03-30")
+	if err := RenewPeriod(cfg, "a1", today, today.AddDays(UsualMaxDays)); err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Delegations[0]
+	if d.Starts != today || d.Ends != date("2026-06-28") {
+		t.Fatalf("renewed to %s – %s", d.Starts, d.Ends)
+	}
+	// Its own default is within the usual maximum: no warning.
+	if LongerThanUsualAt(d, today) {
+		t.Error("the default renewal counts as longer than usual")
+	}
+	if err := RenewPeriod(cfg, "a1", today, date("2026-03-01")); err == nil {
+		t.Error("an end before the new start was accepted")
+	}
+}

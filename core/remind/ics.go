@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/store"
 )
 
@@ -25,6 +26,13 @@ var ErrNothingToExport = errors.New("there are no delegations with an end date t
 // left out; with none left it writes nothing and returns ErrNothingToExport,
 // because RFC 5545 has no empty calendar.
 func WriteICS(w io.Writer, dels []store.Delegation, now time.Time, loc *time.Location) error {
+	return WriteICSIn(w, i18n.Language(), dels, now, loc)
+}
+
+// WriteICSIn is WriteICS with the events' texts in lang ("en", "nl" or a
+// tag such as "nl_NL.UTF-8"): the command line speaks its environment's
+// language, not the app's.
+func WriteICSIn(w io.Writer, lang string, dels []store.Delegation, now time.Time, loc *time.Location) error {
 	if loc == nil {
 		loc = time.Local
 	}
@@ -51,13 +59,13 @@ func WriteICS(w io.Writer, dels []store.Delegation, now time.Time, loc *time.Loc
 		line("DTSTAMP", stamp)
 		line("DTSTART;VALUE=DATE", icsDate(d.Ends))
 		line("DTEND;VALUE=DATE", icsDate(d.Ends.AddDays(1)))
-		line("SUMMARY", escapeText("Delegation ends: "+name))
-		line("DESCRIPTION", escapeText(describe(d, loc)))
+		line("SUMMARY", escapeText(i18n.TfIn(lang, "ics.summary", map[string]any{"Name": name})))
+		line("DESCRIPTION", escapeText(describe(lang, d, loc)))
 		// A reminder in the calendar must not make the owner look busy.
 		line("TRANSP", "TRANSPARENT")
 		line("BEGIN", "VALARM")
 		line("ACTION", "DISPLAY")
-		line("DESCRIPTION", escapeText(name+": the delegation ends in 7 days; renew it on the platform."))
+		line("DESCRIPTION", escapeText(i18n.TfIn(lang, "ics.alarm", map[string]any{"Name": name})))
 		line("TRIGGER", "-P7D")
 		line("END", "VALARM")
 		line("END", "VEVENT")
@@ -69,24 +77,27 @@ func WriteICS(w io.Writer, dels []store.Delegation, now time.Time, loc *time.Loc
 	return nil
 }
 
-func describe(d store.Delegation, loc *time.Location) string {
+func describe(lang string, d store.Delegation, loc *time.Location) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Grantee: %s\nPlatform: %s\n", d.Grantee, d.Platform)
+	add := func(key string, args map[string]any) { b.WriteString(i18n.TfIn(lang, key, args) + "\n") }
+	date := func(x store.Date) string { return i18n.FormatDateIn(lang, x.In(time.UTC)) }
+	add("ics.grantee", map[string]any{"Value": d.Grantee})
+	add("ics.platform", map[string]any{"Value": d.Platform})
 	if d.Environment != "" {
-		fmt.Fprintf(&b, "Environment: %s\n", d.Environment)
+		add("ics.environment", map[string]any{"Value": d.Environment})
 	}
 	if !d.Starts.IsZero() {
-		fmt.Fprintf(&b, "Starts: %s\n", d.Starts)
+		add("ics.starts", map[string]any{"Date": date(d.Starts)})
 	}
 	if zone := loc.String(); zone != "Local" {
-		fmt.Fprintf(&b, "Ends: %s (end of the day, %s)\n", d.Ends, zone)
+		add("ics.ends-zone", map[string]any{"Date": date(d.Ends), "Zone": zone})
 	} else {
-		fmt.Fprintf(&b, "Ends: %s (end of the day)\n", d.Ends)
+		add("ics.ends", map[string]any{"Date": date(d.Ends)})
 	}
 	if d.Note != "" {
-		fmt.Fprintf(&b, "Note: %s\n", d.Note)
+		add("ics.note", map[string]any{"Value": d.Note})
 	}
-	b.WriteString("Renew it on the platform before it ends, then mark it renewed in Exact Keeper.")
+	b.WriteString(i18n.TIn(lang, "ics.renew"))
 	return b.String()
 }
 

@@ -29,7 +29,7 @@ func writeFixture(t *testing.T) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	now := time.Date(2026, 11, 29, 8, 30, 0, 0, amsterdam(t))
-	if err := WriteICS(&buf, icsFixture(), now, amsterdam(t)); err != nil {
+	if err := WriteICSIn(&buf, "en", icsFixture(), now, amsterdam(t)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -206,5 +206,29 @@ func TestICSNothingToExport(t *testing.T) {
 	err := WriteICS(&buf, []store.Delegation{{ID: "x", Platform: "P", Grantee: "G"}}, time.Now(), time.UTC)
 	if !errors.Is(err, ErrNothingToExport) || buf.Len() != 0 {
 		t.Errorf("err %v, %d bytes written; want ErrNothingToExport and nothing", err, buf.Len())
+	}
+}
+
+// The calendar speaks the language it is asked for, dates included.
+func TestICSInDutch(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteICSIn(&buf, "nl_NL.UTF-8", icsFixture(), time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC), amsterdam(t)); err != nil {
+		t.Fatal(err)
+	}
+	unfolded := strings.ReplaceAll(buf.String(), "\r\n ", "")
+	for _, want := range []string{
+		"SUMMARY:Machtiging loopt af: Invantive Cloud → Accountantskantoor Smit",
+		`Gemachtigde: Accountantskantoor Smit\nPlatform: Invantive Cloud\nOmgeving: Bakkerij B.V.\nBegint: 07-09-2026\nLoopt af: 06-12-2026 (einde van de dag\, Europe/Amsterdam)`,
+		"de machtiging loopt over 7 dagen af",
+		"Markeren als verlengd…",
+	} {
+		if !strings.Contains(unfolded, want) {
+			t.Errorf("the Dutch calendar lacks %q:\n%s", want, unfolded)
+		}
+	}
+	for _, english := range []string{"Delegation ends", "Grantee:", "Ends:", "renew it"} {
+		if strings.Contains(unfolded, english) {
+			t.Errorf("English %q in the Dutch calendar", english)
+		}
 	}
 }

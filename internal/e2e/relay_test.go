@@ -231,6 +231,10 @@ func relayTab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
 	tab, cancel := chromedp.NewContext(browser)
 	t.Cleanup(cancel)
+	// A guard, not a synchronisation: a page that never shows what a test
+	// waits for fails that test instead of stalling the whole run.
+	tab, stop := context.WithTimeout(tab, 3*time.Minute)
+	t.Cleanup(stop)
 	if _, err := chromedp.Call(tab, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: relayWatch}); err != nil {
 		t.Fatalf("injecting the watcher: %v", err)
 	}

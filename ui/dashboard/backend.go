@@ -37,8 +37,8 @@ type Backend interface {
 	Delegations(ctx context.Context) ([]store.Delegation, error)
 	// SaveDelegation adds d (empty ID) or replaces the record with d.ID.
 	SaveDelegation(ctx context.Context, d store.Delegation) (store.Delegation, error)
-	// RenewDelegation moves a delegation's end date.
-	RenewDelegation(ctx context.Context, id string, ends store.Date) error
+	// RenewDelegation records a renewal: a new period from starts to ends.
+	RenewDelegation(ctx context.Context, id string, starts, ends store.Date) error
 	// RemoveDelegation deletes a delegation record.
 	RemoveDelegation(ctx context.Context, id string) error
 	// ExportICS writes every delegation's end as an iCalendar file.

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -24,7 +23,7 @@ func TestScreenshots(t *testing.T) {
 		h := start(t, f, Options{})
 		shoot(t, h.d.win, filepath.Join(dir, "onboarding-"+l+".png"))
 		// The whole form at once, for reading it through.
-		h.d.win.Resize(fyne.NewSize(900, h.d.win.Content().(*container.Scroll).Content.MinSize().Height+40))
+		h.d.win.Resize(fyne.NewSize(900, fullHeight(h.d.win.Content())+40))
 		if err := Capture(h.d.win, filepath.Join(dir, "onboarding-full-"+l+".png")); err != nil {
 			t.Fatal(err)
 		}

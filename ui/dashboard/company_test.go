@@ -3,7 +3,7 @@ package dashboard
 import (
 	"testing"
 
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 )
 
 func TestCompanyOf(t *testing.T) {

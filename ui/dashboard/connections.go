@@ -13,14 +13,21 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
+	"github.com/exactkeeper/exactkeeper/core/present"
 )
 
 // connectionsView is the Connections tab.
 type connectionsView struct {
-	box   *fyne.Container
-	add   *widget.Button
+	box    *fyne.Container
+	add    *widget.Button
+	search *widget.Entry // shown from searchFrom connections on (connsearch.go)
+	query  string
+	scroll *container.Scroll
+	hint   *widget.Label // what the cards leave out, if anything
+	// cards holds the cards built, by connection ID: those shown, at
+	// most maxCards.
 	cards map[string]*connCard
 }
 
@@ -48,22 +55,35 @@ func (c *connCard) text() string {
 }
 
 func (d *Dashboard) buildConnections() fyne.CanvasObject {
-	d.conns = connectionsView{box: container.NewVBox(), cards: map[string]*connCard{}}
+	d.conns = connectionsView{box: container.NewVBox(), cards: map[string]*connCard{}, query: d.conns.query}
 	d.conns.add = widget.NewButtonWithIcon(i18n.T("dash.conn.add"), theme.ContentAddIcon(), func() {
 		d.showOnboarding(true)
 	})
+	d.conns.search = d.newConnSearch()
+	d.conns.scroll = container.NewVScroll(d.conns.box)
 	d.renderConnections()
-	return container.NewBorder(nil, container.NewHBox(d.conns.add), nil, nil, container.NewVScroll(d.conns.box))
+	return container.NewBorder(d.conns.search, container.NewHBox(d.conns.add), nil, nil, d.conns.scroll)
 }
 
 func (d *Dashboard) renderConnections() {
 	v := &d.conns
 	v.box.RemoveAll()
 	v.cards = map[string]*connCard{}
+	if v.search != nil {
+		showIf(v.search, len(d.statuses) > searchFrom)
+	}
 	if len(d.statuses) == 0 {
 		v.box.Add(newWrapLabel(i18n.T("dash.conn.empty")))
 	}
-	for _, c := range d.statuses {
+	shown, matched := d.visibleConnections()
+	if hint := d.connectionsHint(len(shown), matched); hint != "" {
+		v.hint = newWrapLabel(hint)
+		v.hint.Importance = widget.LowImportance
+		v.box.Add(v.hint)
+	} else {
+		v.hint = nil
+	}
+	for _, c := range shown {
 		cc := d.connectionCard(c)
 		v.cards[c.ID] = cc
 		v.box.Add(cc.card)
@@ -81,8 +101,17 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 		who = i18n.T("dash.conn.unknown-user")
 	}
 	region := strings.ToUpper(c.Region)
-	cc := &connCard{state: widget.NewLabel(stateText(c.Status))}
-	cc.state.Importance = stateImportance(c.Status)
+	// One verdict decides the headline, the lapse line and the buttons,
+	// as it does the tray's and the command line's (core/present).
+	v := present.Connection(c, now)
+	if d.keeperDown {
+		v = present.Unkept(v)
+	}
+	cc := &connCard{state: newWrapLabel(v.Headline)}
+	cc.state.Importance = levelImportance(v.Level)
+	if v.State == present.New {
+		cc.state.Importance = widget.MediumImportance // nothing to praise yet
+	}
 	cc.state.TextStyle.Bold = true
 	line := func(key string, args map[string]any) {
 		cc.lines = append(cc.lines, widget.NewLabel(i18n.Tf(key, args)))
@@ -105,19 +134,18 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	} else {
 		line("dash.conn.last-refresh", map[string]any{"When": formatTime(c.LastRefresh)})
 	}
-	if !c.NextRefresh.IsZero() && c.Status != keeper.StatusNeedsReconnect && c.Status != keeper.StatusNeedsAttention {
+	if !c.NextRefresh.IsZero() && v.CanRefresh && c.Status != keeper.StatusNeedsAttention && !d.keeperDown {
 		line("dash.conn.next-refresh", map[string]any{"When": formatTime(c.NextRefresh)})
 	}
-	cc.lapse = widget.NewLabel("")
-	if !c.LapsesAt.IsZero() {
-		days := DaysLeft(now, c.LapsesAt)
-		cc.lapse.SetText(i18n.Tf("dash.conn.lapses", map[string]any{"When": formatTime(c.LapsesAt), "Left": daysText(days)}))
-		cc.lapse.Importance = importanceOf(Urgency(days, 7))
-	} else {
+	cc.lapse = widget.NewLabel(v.Lapse)
+	cc.lapse.Importance = levelImportance(v.LapseLevel)
+	if v.Lapse == "" {
 		cc.lapse.Hide()
 	}
 	cc.problem = newWrapLabel("")
 	switch {
+	case v.State == present.Lapsed:
+		cc.problem.Hide() // the headline says when and why, and what to do
 	case c.Status == keeper.StatusNeedsReconnect:
 		cc.problem.SetText(i18n.T("dash.conn.needs-reconnect-help"))
 	case needsSecret(c):
@@ -139,11 +167,11 @@ func (d *Dashboard) connectionCard(c keeper.ConnStatus) *connCard {
 	cc.secret.Importance = widget.HighImportance
 	showIf(cc.secret, needsSecret(c))
 	cc.reconnect = widget.NewButtonWithIcon(i18n.T("dash.conn.reconnect"), theme.LoginIcon(), func() { d.reconnect(id) })
-	if c.Status == keeper.StatusNeedsReconnect {
+	if v.NeedsLogin {
 		cc.reconnect.Importance = widget.HighImportance
 	}
 	cc.refresh = widget.NewButtonWithIcon(i18n.T("dash.conn.refresh"), theme.ViewRefreshIcon(), func() { d.refreshNow(id, name) })
-	if c.Status == keeper.StatusNeedsReconnect || needsSecret(c) {
+	if !v.CanRefresh {
 		// Only a browser login or the owner's secret helps; a refresh
 		// would only spend Exact's error budget, or be refused unasked.
 		cc.refresh.Disable()
@@ -178,27 +206,50 @@ func stateText(status string) string {
 	return i18n.T("dash.state.unknown")
 }
 
-func stateImportance(status string) widget.Importance {
-	switch status {
-	case keeper.StatusOK:
-		return widget.SuccessImportance
-	case keeper.StatusFailing, keeper.StatusPaused:
-		return widget.WarningImportance
-	case keeper.StatusNeedsReconnect, keeper.StatusNeedsAttention:
+// levelImportance colours a verdict of core/present.
+func levelImportance(l present.Level) widget.Importance {
+	switch l {
+	case present.Action:
 		return widget.DangerImportance
+	case present.Attention, present.Notice:
+		return widget.WarningImportance
 	}
-	return widget.MediumImportance
+	return widget.SuccessImportance
 }
 
+// refreshNow is the card's "Refresh now". It says what happened: a
+// refresh that had nothing to do says when Exact will allow one, rather
+// than "was refreshed" when Exact was not called.
 func (d *Dashboard) refreshNow(id, name string) {
 	d.say(i18n.Tf("dash.conn.refreshing", map[string]any{"Name": name}), false)
-	d.async(func(ctx context.Context) error { return d.b.Refresh(ctx, id) }, func(err error) {
+	before := keeper.ConnStatus{ID: id, Name: name}
+	for _, c := range d.statuses {
+		if c.ID == id {
+			before = c
+		}
+	}
+	var after []keeper.ConnStatus
+	d.async(func(ctx context.Context) error {
+		if err := d.b.Refresh(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		after, err = d.b.Status(ctx)
+		return err
+	}, func(err error) {
 		if err != nil {
 			d.say(Explain(err), true)
 			return
 		}
-		d.say(i18n.Tf("dash.conn.refreshed", map[string]any{"Name": name}), false)
-		d.reloadStatuses()
+		d.statuses = after
+		now := before
+		for _, c := range after {
+			if c.ID == id {
+				now = c
+			}
+		}
+		d.say(present.Refreshed(before, now, d.now()), false)
+		d.refreshViews()
 	})
 }
 

@@ -8,6 +8,7 @@ package dashboard
 import (
 	"context"
 	"io/fs"
+	"net/url"
 	"sync"
 	"time"
 
@@ -15,12 +16,13 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/store"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // Options configure a Dashboard.
@@ -36,12 +38,21 @@ type Options struct {
 	// afterEvent is called on the UI goroutine once a keeper event has been
 	// shown; tests use it to wait for the event stream without sleeping.
 	afterEvent func(keeper.Event)
+	// afterKeeper is called on the UI goroutine once the window shows that
+	// the keeper went away (false: is back), statuses reloaded (tests).
+	afterKeeper func(up bool)
 	// afterLogin is called on the UI goroutine once a browser login ended
 	// and its outcome is shown (tests).
 	afterLogin func()
 	// eventRetry is the wait before listening to the keeper again after
 	// the stream ended; zero is 5 s.
 	eventRetry time.Duration
+	// openURL opens an address in the browser; nil is the app's OpenURL
+	// (tests record it).
+	openURL func(*url.URL) error
+	// exportDir is where the calendar export goes; "" is the Downloads
+	// folder (tests use a temporary one).
+	exportDir string
 }
 
 // Tabs of the main window, in order.
@@ -59,6 +70,7 @@ const maxActivity = 200
 // touched on the UI goroutine only; background work hands results back
 // through fyne.Do.
 type Dashboard struct {
+	uiMu   sync.Mutex // see onUI
 	app    fyne.App
 	win    fyne.Window
 	b      Backend
@@ -80,22 +92,31 @@ type Dashboard struct {
 
 	tabs   *container.AppTabs
 	banner *widget.Label // the keeper is not running
+	// startKeeper is the banner's "Start Exact Keeper", shown while the
+	// keeper is down and the backend can start one (KeeperStarter).
+	startKeeper *widget.Button
+	// wake makes followEvents listen again at once (after starting the
+	// keeper) instead of after eventRetry.
+	wake   chan struct{}
 	notice *widget.Label // the outcome of the last action
 
 	conns    connectionsView
 	delView  delegationsView
 	setView  settingsView
+	gwView   gatewayView // gateway.go
 	actView  activityView
 	ob       *onboarding
 	waiting  *waitingView
 	done     *doneView
 	dlg      *openDialog // the dialog on screen, if any
+	help     *widget.Button
 	focusSet bool
 }
 
 type activityLine struct {
-	at   time.Time
-	text string
+	at     time.Time
+	text   string
+	keeper bool // a keeper event, which the lasting log also has
 }
 
 var (
@@ -123,12 +144,16 @@ func New(a fyne.App, b Backend, opts Options) *Dashboard {
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 	setLanguage("")
 	d.win = a.NewWindow(i18n.T("dash.title"))
-	d.win.Resize(fyne.NewSize(860, 640))
+	d.win.Resize(DefaultWindowSize)
 	d.win.SetMaster()
 	d.win.SetOnClosed(d.cancel)
 	d.banner = newWrapLabel("")
 	d.banner.Importance = widget.DangerImportance
 	d.banner.Hide()
+	d.wake = make(chan struct{}, 1)
+	d.startKeeper = widget.NewButtonWithIcon(i18n.T("present.start-keeper"), theme.MediaPlayIcon(), d.onStartKeeper)
+	d.startKeeper.Importance = widget.HighImportance
+	d.startKeeper.Hide()
 	d.notice = newWrapLabel("")
 	d.notice.Hide()
 	d.win.SetContent(widget.NewLabel(i18n.T("dash.loading")))
@@ -160,8 +185,20 @@ func (d *Dashboard) async(work func(ctx context.Context) error, then func(err er
 		if d.ctx.Err() != nil {
 			return // the window is closed: nothing to show
 		}
-		fyne.DoAndWait(func() { then(err) })
+		d.onUI(func() { then(err) })
 	}()
+}
+
+// onUI runs f on the UI goroutine and waits for it. The lock matters only
+// under Fyne's test driver, which runs f on the calling goroutine: there it
+// keeps the views changed by one goroutine at a time, as the real driver's
+// main goroutine does (two at once crashed in Fyne's text cache).
+func (d *Dashboard) onUI(f func()) {
+	fyne.DoAndWait(func() {
+		d.uiMu.Lock()
+		defer d.uiMu.Unlock()
+		f()
+	})
 }
 
 // background is async for work that waits on the owner (a browser login):
@@ -175,7 +212,7 @@ func (d *Dashboard) background(work func(ctx context.Context) error, then func(e
 		if d.ctx.Err() != nil {
 			return
 		}
-		fyne.DoAndWait(func() { then(err) })
+		d.onUI(func() { then(err) })
 	}()
 }
 
@@ -222,7 +259,19 @@ func (d *Dashboard) followEvents() {
 	setDown := func(v bool) {
 		if v != down {
 			down = v
-			fyne.Do(func() { d.setKeeperDown(v) })
+			d.onUI(func() {
+				d.setKeeperDown(v)
+				// What a keeper that went away last said is stale; show
+				// what the files say now (and, once back, the keeper's).
+				d.fetchStatuses(func(err error) {
+					if err == nil {
+						d.refreshViews()
+					}
+					if d.opts.afterKeeper != nil {
+						d.opts.afterKeeper(!v)
+					}
+				})
+			})
 		}
 	}
 	for d.ctx.Err() == nil {
@@ -236,8 +285,8 @@ func (d *Dashboard) followEvents() {
 				if ev.Kind == keeper.EventConfigChanged {
 					dels, derr = d.b.Delegations(d.ctx)
 				}
-				fyne.DoAndWait(func() {
-					d.addActivity(ev.Time, eventText(ev))
+				d.onUI(func() {
+					d.addKeeperActivity(ev)
 					if serr == nil {
 						d.statuses = st
 					}
@@ -261,18 +310,59 @@ func (d *Dashboard) followEvents() {
 			t.Stop()
 			return
 		case <-t.C:
+		case <-d.wake:
+			t.Stop()
 		}
 	}
 }
 
 func (d *Dashboard) setKeeperDown(down bool) {
 	d.keeperDown = down
-	d.banner.SetText(i18n.T("dash.banner.no-keeper"))
+	_, startable := d.b.(KeeperStarter)
+	if startable {
+		d.banner.SetText(i18n.T("present.keeper-gone"))
+		d.startKeeper.SetText(i18n.T("present.start-keeper"))
+	} else {
+		d.banner.SetText(i18n.T("dash.banner.no-keeper"))
+	}
 	if down {
 		d.banner.Show()
+		showIf(d.startKeeper, startable)
+		d.startKeeper.Enable()
 	} else {
 		d.banner.Hide()
+		d.startKeeper.Hide()
 	}
+}
+
+// KeeperStarter is a Backend that can start the keeper process (the real
+// one runs exactkeeper); the banner then offers "Start Exact Keeper".
+type KeeperStarter interface {
+	StartKeeper(ctx context.Context) error
+}
+
+// onStartKeeper is the banner's "Start Exact Keeper": it starts the
+// keeper and has the event stream dial it at once; the banner goes when
+// the keeper answers.
+func (d *Dashboard) onStartKeeper() {
+	ks, ok := d.b.(KeeperStarter)
+	if !ok {
+		return
+	}
+	d.startKeeper.Disable()
+	d.say(i18n.T("present.starting-keeper"), false)
+	d.async(ks.StartKeeper, func(err error) {
+		if err != nil {
+			d.startKeeper.Enable()
+			d.say(i18n.Tf("present.start-failed", map[string]any{"Reason": Explain(err)}), true)
+			return
+		}
+		d.say("", false)
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // refreshViews redraws the views that show loaded data, if they exist.
@@ -301,8 +391,10 @@ func (d *Dashboard) showMain() {
 	d.setKeeperDown(d.keeperDown)
 	about := widget.NewLabel(i18n.Tf("dash.about", map[string]any{"Version": d.b.Version()}))
 	about.Importance = widget.LowImportance
-	top := container.NewVBox(d.banner, d.notice)
-	d.win.SetContent(container.NewBorder(top, about, nil, nil, d.tabs))
+	top := container.NewVBox(d.banner, container.NewHBox(d.startKeeper), d.notice)
+	d.help = d.newHelpButton()
+	bottom := container.NewBorder(nil, nil, nil, d.help, about)
+	d.win.SetContent(container.NewBorder(top, bottom, nil, nil, d.tabs))
 	d.tabs.SelectIndex(selected)
 	if !d.focusSet {
 		d.focusSet = true
@@ -360,6 +452,23 @@ func (d *Dashboard) addActivity(at time.Time, text string) {
 	}
 }
 
+// addKeeperActivity shows a keeper event: from the lasting log when the
+// backend has one (read again now), else as the event's own line.
+func (d *Dashboard) addKeeperActivity(ev keeper.Event) {
+	at := ev.Time
+	if at.IsZero() {
+		at = d.now()
+	}
+	d.activity = append([]activityLine{{at: at, text: eventText(ev), keeper: true}}, d.activity...)
+	if len(d.activity) > maxActivity {
+		d.activity = d.activity[:maxActivity]
+	}
+	if d.tabs != nil {
+		d.loadActivity()
+		d.renderActivity()
+	}
+}
+
 // eventText is one activity line for a keeper event. The keeper's messages
 // are plain sentences without secrets; only failures need theirs.
 func eventText(ev keeper.Event) string {
@@ -400,7 +509,7 @@ func formatDate(d store.Date) string {
 	if d.IsZero() {
 		return "—"
 	}
-	return d.In(time.Local).Format(i18n.T("dash.format.date"))
+	return i18n.FormatDate(d.In(time.Local))
 }
 
 // daysText is "3 days left", "today" or "2 days ago".

@@ -4,21 +4,24 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
+	"github.com/exactkeeper/exactkeeper/core/platform"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // delegationsView is the Delegations tab.
@@ -46,7 +49,7 @@ type delRow struct {
 type delegationDialog struct {
 	*openDialog
 	platform, grantee, environment, note *widget.Entry
-	starts, ends                         *widget.DateEntry
+	starts, ends                         *dateField
 	conn                                 *widget.Select
 	connIDs                              []string
 	hint                                 *widget.Label
@@ -137,9 +140,9 @@ func (d *Dashboard) connectionName(id string) string {
 	return ""
 }
 
-// newDateEntry is a date picker showing d (none when zero).
-func newDateEntry(d store.Date) *widget.DateEntry {
-	e := widget.NewDateEntry()
+// newDateEntry is a date field showing d (none when zero).
+func newDateEntry(d store.Date) *dateField {
+	e := newDateField()
 	if !d.IsZero() {
 		t := d.In(time.UTC)
 		e.SetDate(&t)
@@ -148,15 +151,11 @@ func newDateEntry(d store.Date) *widget.DateEntry {
 }
 
 // readDate returns the date in e, or invalid when its text is not a date.
-func readDate(e *widget.DateEntry) (date store.Date, invalid bool) {
-	// MinSize makes sure the renderer exists: the DateEntry installs its
-	// validator (the locale's format) only then.
-	e.MinSize()
-	text := strings.TrimSpace(e.Text)
+func readDate(e *dateField) (date store.Date, invalid bool) {
 	switch {
-	case text == "":
+	case strings.TrimSpace(e.Text) == "":
 		return store.Date{}, false
-	case e.Validator != nil && e.Validator(text) != nil, e.Date == nil:
+	case e.Date == nil:
 		return store.Date{}, true
 	}
 	return store.DateOf(*e.Date), false
@@ -273,35 +272,67 @@ func (d *Dashboard) upsertDelegation(del store.Delegation) {
 	d.renderDelegations()
 }
 
+// renewDelegation records a renewal on the platform. A renewal is a new
+// grant: a new period from today (or the day the owner picks) that by
+// default ends the usual 90 days later, so its own default never trips the
+// "longer than usual" hint.
 func (d *Dashboard) renewDelegation(del store.Delegation) {
-	ends := newDateEntry(store.DateOf(d.now()).AddDays(remind.UsualMaxDays))
+	today := store.DateOf(d.now())
+	starts := newDateEntry(today)
+	ends := newDateEntry(today.AddDays(remind.UsualMaxDays))
+	// The end follows the start until the owner picks an end of their own.
+	endTouched, following := false, false
+	starts.OnChanged = func(t *time.Time) {
+		if t == nil || endTouched {
+			return
+		}
+		following = true
+		end := store.DateOf(*t).AddDays(remind.UsualMaxDays).In(time.UTC)
+		ends.SetDate(&end)
+		following = false
+	}
+	ends.OnChanged = func(*time.Time) {
+		if !following {
+			endTouched = true
+		}
+	}
+	key := "ux.renew.text-ends"
+	if today.DaysUntil(del.Ends) < 0 {
+		key = "ux.renew.text-ended"
+	}
 	content := container.NewVBox(
-		newWrapLabel(i18n.Tf("dash.del.renew-text", map[string]any{"Name": remind.DelegationName(del), "Ends": formatDate(del.Ends)})),
-		container.New(layout.NewFormLayout(), widget.NewLabel(i18n.T("dash.del.new-ends")), ends),
+		newWrapLabel(i18n.Tf(key, map[string]any{"Name": remind.DelegationName(del), "Ends": formatDate(del.Ends), "Days": remind.UsualMaxDays})),
+		container.New(layout.NewFormLayout(),
+			widget.NewLabel(i18n.T("ux.renew.starts")), starts,
+			widget.NewLabel(i18n.T("dash.del.new-ends")), ends),
 	)
 	var od *openDialog
 	od = d.showDialog(i18n.T("dash.del.renew-title"), content, i18n.T("dash.del.renew"), false, func() bool {
+		start, startBad := readDate(starts)
 		date, invalid := readDate(ends)
 		switch {
+		case startBad || start.IsZero():
+			od.problem(i18n.T("dash.del.err.starts"))
+			return false
 		case invalid:
 			od.problem(i18n.T("dash.del.err.ends-invalid"))
 			return false
 		case date.IsZero():
 			od.problem(i18n.T("dash.del.err.ends-missing"))
 			return false
-		case !del.Starts.IsZero() && del.Starts.DaysUntil(date) < 0:
+		case start.DaysUntil(date) < 0:
 			od.problem(i18n.T("dash.del.err.ends-before"))
 			return false
 		}
 		od.confirm.Disable()
-		d.async(func(ctx context.Context) error { return d.b.RenewDelegation(ctx, del.ID, date) }, func(err error) {
+		d.async(func(ctx context.Context) error { return d.b.RenewDelegation(ctx, del.ID, start, date) }, func(err error) {
 			od.confirm.Enable()
 			if err != nil {
 				od.problem(Explain(err))
 				return
 			}
 			od.dlg.Hide()
-			del.Ends = date
+			del.Starts, del.Ends = start, date
 			d.upsertDelegation(del)
 			d.addActivity(d.now(), i18n.Tf("dash.activity.del-renewed", map[string]any{"Name": remind.DelegationName(del), "Ends": formatDate(date)}))
 		})
@@ -325,25 +356,47 @@ func (d *Dashboard) removeDelegation(del store.Delegation) {
 	})
 }
 
-// exportDialog asks where to save the calendar file.
+// exportDialog saves the calendar file in the Downloads folder and offers
+// to open it in the calendar app. It asks no "where": Fyne's file dialog
+// shows folder names it does not translate ("Home"), and an owner wants the
+// dates in the calendar, not a file in a chosen place.
 func (d *Dashboard) exportDialog() {
-	fd := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil {
-			d.say(Explain(err), true)
-			return
-		}
-		if w == nil {
-			return // the owner cancelled
-		}
-		d.exportTo(w)
-	}, d.win)
-	fd.SetFileName("exactkeeper-delegations.ics")
-	fd.SetFilter(storage.NewExtensionFileFilter([]string{".ics"}))
-	fd.Show()
+	dir := d.opts.exportDir
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = platform.DownloadsDir(home, os.Getenv)
+	}
+	path := filepath.Join(dir, i18n.T("files.calendar-name"))
+	f, err := os.Create(path)
+	if err != nil {
+		d.say(i18n.Tf("files.export-failed", map[string]any{"Path": path}), true)
+		return
+	}
+	d.exportTo(f, path)
 }
 
-// exportTo writes the calendar file to w and closes it.
-func (d *Dashboard) exportTo(w io.WriteCloser) {
+// exportedDialog says where the calendar file is and opens it on request.
+func (d *Dashboard) exportedDialog(path string) {
+	msg := newWrapLabel(i18n.Tf("files.exported", map[string]any{"Path": path}))
+	od := d.showDialog(i18n.T("files.exported-title"), msg, i18n.T("files.open-calendar"), false, func() bool {
+		open := d.app.OpenURL
+		if d.opts.openURL != nil {
+			open = d.opts.openURL
+		}
+		u, err := url.Parse(storage.NewFileURI(path).String())
+		if err == nil {
+			err = open(u)
+		}
+		if err != nil {
+			d.say(i18n.Tf("files.open-failed", map[string]any{"Path": path}), true)
+		}
+		return true
+	})
+	od.dismiss.SetText(i18n.T("files.close"))
+}
+
+// exportTo writes the calendar file to w (saved as path) and closes it.
+func (d *Dashboard) exportTo(w io.WriteCloser, path string) {
 	d.async(func(ctx context.Context) error {
 		err := d.b.ExportICS(ctx, w)
 		return errors.Join(err, w.Close())
@@ -353,5 +406,6 @@ func (d *Dashboard) exportTo(w io.WriteCloser) {
 			return
 		}
 		d.say(i18n.T("dash.del.exported"), false)
+		d.exportedDialog(path)
 	})
 }

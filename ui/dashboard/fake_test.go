@@ -12,11 +12,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // fakeBackend records what the dashboard asked and answers from fields.
@@ -27,18 +27,19 @@ type fakeBackend struct {
 	settings store.Settings
 	events   chan keeper.Event
 
-	connectErr error
-	login      *fakeLogin // the next login Connect returns
-	reqs       []keeper.ConnectRequest
-	refreshed  []string
-	refreshErr error
-	secrets    [][2]string // (connection ID, secret) SetClientSecret was given
-	secretErr  error
-	removed    []string
-	renewed    map[string]store.Date
-	saved      []store.Delegation
-	savedSet   []store.Settings
-	nextID     int
+	connectErr  error
+	login       *fakeLogin // the next login Connect returns
+	reqs        []keeper.ConnectRequest
+	refreshed   []string
+	refreshErr  error
+	secrets     [][2]string // (connection ID, secret) SetClientSecret was given
+	secretErr   error
+	removed     []string
+	renewed     map[string]store.Date
+	renewedFrom map[string]store.Date // the new period's start, by ID
+	saved       []store.Delegation
+	savedSet    []store.Settings
+	nextID      int
 }
 
 func newFake() *fakeBackend {
@@ -76,7 +77,16 @@ func (f *fakeBackend) Refresh(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.refreshed = append(f.refreshed, id)
-	return f.refreshErr
+	if f.refreshErr != nil {
+		return f.refreshErr
+	}
+	// As the keeper would: the login now lasts 30 days from the refresh.
+	for i, c := range f.statuses {
+		if c.ID == id {
+			f.statuses[i].LastRefresh, f.statuses[i].LapsesAt = fixedNow, fixedNow.Add(30*24*time.Hour)
+		}
+	}
+	return nil
 }
 
 func (f *fakeBackend) Remove(_ context.Context, id string) error {
@@ -130,10 +140,14 @@ func (f *fakeBackend) SaveDelegation(_ context.Context, d store.Delegation) (sto
 	return d, nil
 }
 
-func (f *fakeBackend) RenewDelegation(_ context.Context, id string, ends store.Date) error {
+func (f *fakeBackend) RenewDelegation(_ context.Context, id string, starts, ends store.Date) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renewed[id] = ends
+	if f.renewedFrom == nil {
+		f.renewedFrom = map[string]store.Date{}
+	}
+	f.renewedFrom[id] = starts
 	return nil
 }
 

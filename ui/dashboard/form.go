@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // Ways back from the browser (design.md). Exact's App Center wants a public
@@ -204,9 +204,12 @@ func Explain(err error) string {
 	}
 	var fe *FormError
 	var ee *exact.Error
+	var dup *remind.DuplicateError
 	switch {
 	case errors.As(err, &fe):
 		return i18n.T(fe.Key)
+	case errors.As(err, &dup):
+		return i18n.Tf("ux.del.duplicate", map[string]any{"Name": remind.DelegationName(dup.Existing)})
 	case errors.Is(err, login.ErrPortInUse):
 		return i18n.T("dash.err.port-in-use")
 	case errors.Is(err, login.ErrStateMismatch):

@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 func validForm() OnboardingForm {

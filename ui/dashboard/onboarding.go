@@ -14,10 +14,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
 	"github.com/exactkeeper/exactkeeper/core/store"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // onboarding is the connect form: the App Center guide, the redirect URI to
@@ -157,15 +157,13 @@ func (d *Dashboard) showForm(f OnboardingForm, canGoBack bool) {
 	if p := d.opts.Prefill; p != nil {
 		body.Add(demoHint(p))
 	}
-	body.Add(ob.problem)
-	body.Add(buttons)
 	// Hooked up last: the handlers read every field.
 	ob.mode.OnChanged = func(string) { ob.update() }
 	ob.loopback.OnChanged = func(string) { ob.update() }
 	ob.relayURI.OnChanged = func(string) { ob.update() }
 	ob.region.OnChanged = func(string) { ob.update() }
 	ob.update()
-	d.win.SetContent(container.NewVScroll(container.NewPadded(body)))
+	d.win.SetContent(scrollWithActions(body, ob.problem, buttons))
 }
 
 // labelsOf translates prefix+key for each key.
@@ -265,6 +263,10 @@ func (d *Dashboard) submitForm() {
 		return
 	}
 	ob.setProblem("")
+	if c, ok := NamedLike(d.statuses, req.Name); ok {
+		d.askExistingName(c, req, &f)
+		return
+	}
 	d.startLogin(req, &f)
 }
 
@@ -426,9 +428,7 @@ func (d *Dashboard) showWaiting(l Login, form *OnboardingForm) {
 	}
 	body.Add(w.pasteShow)
 	body.Add(pasteBox)
-	body.Add(w.problem)
-	body.Add(container.NewHBox(w.cancel))
-	d.win.SetContent(container.NewVScroll(container.NewPadded(body)))
+	d.win.SetContent(scrollWithActions(body, w.problem, container.NewHBox(w.cancel)))
 }
 
 func userOf(c store.Connection) string {
@@ -472,7 +472,7 @@ func (d *Dashboard) showDone(conn store.Connection) {
 // doneNextKey picks the closing sentence: the demo does not start at login.
 func doneNextKey(demo bool) string {
 	if demo {
-		return "dash.done.next-demo"
+		return "ux.demo.next"
 	}
 	return "dash.done.next"
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/eventlog"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/login"
@@ -16,7 +18,6 @@ import (
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
 	"github.com/exactkeeper/exactkeeper/internal/version"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // keyringService is the keychain service every secret lives under; the CLI
@@ -84,7 +85,15 @@ func (b *realBackend) reload(ctx context.Context) {
 
 func (b *realBackend) Status(ctx context.Context) ([]keeper.ConnStatus, error) {
 	if c, err := b.keeperClient(); err == nil {
-		return c.Status(ctx)
+		st, err := c.Status(ctx)
+		if !errors.Is(err, ipc.ErrNoKeeper) {
+			return st, err
+		}
+		// The keeper went away (Quit): dial afresh next time, and show
+		// the files meanwhile rather than what it last said.
+		b.mu.Lock()
+		b.client = nil
+		b.mu.Unlock()
 	} else if !errors.Is(err, ipc.ErrNoKeeper) {
 		return nil, err
 	}
@@ -198,8 +207,8 @@ func (b *realBackend) SaveDelegation(ctx context.Context, d store.Delegation) (s
 	return saved, nil
 }
 
-func (b *realBackend) RenewDelegation(ctx context.Context, id string, ends store.Date) error {
-	if err := b.st.UpdateConfig(func(c *store.Config) error { return remind.Renew(c, id, ends) }); err != nil {
+func (b *realBackend) RenewDelegation(ctx context.Context, id string, starts, ends store.Date) error {
+	if err := b.st.UpdateConfig(func(c *store.Config) error { return remind.RenewPeriod(c, id, starts, ends) }); err != nil {
 		return err
 	}
 	b.reload(ctx)
@@ -229,7 +238,14 @@ func (b *realBackend) Settings(context.Context) (store.Settings, error) {
 
 func (b *realBackend) SaveSettings(ctx context.Context, s store.Settings) error {
 	var was *bool
-	if err := b.st.UpdateConfig(func(c *store.Config) error { was = c.Settings.Autostart; c.Settings = s; return nil }); err != nil {
+	if err := b.st.UpdateConfig(func(c *store.Config) error {
+		was = c.Settings.Autostart
+		// The gateway's keys change under the dashboard's feet (the CLI): a
+		// stale copy must never bring a revoked key back.
+		s.Gateway = c.Settings.Gateway
+		c.Settings = s
+		return nil
+	}); err != nil {
 		return err
 	}
 	if s.Autostart != nil && (was == nil || *was != *s.Autostart) && b.autostart != nil {
@@ -246,6 +262,11 @@ func (b *realBackend) SaveSettings(ctx context.Context, s store.Settings) error 
 }
 
 func (b *realBackend) Version() string { return b.version }
+
+// Activity reads the keeper's lasting event log (ActivityReader).
+func (b *realBackend) Activity(context.Context) ([]eventlog.Entry, error) {
+	return eventlog.Read(b.st.Dir, time.Time{})
+}
 
 // realLogin is a keeper.Login, which exchanges the code and saves the
 // connection itself; the keeper is told to reload afterwards.

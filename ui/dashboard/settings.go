@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 )
 
 // settingsView is the Settings tab.
@@ -62,7 +62,7 @@ func (d *Dashboard) buildSettings() fyne.CanvasObject {
 		widget.NewLabel(i18n.T("dash.settings.language")), v.language,
 		layout.NewSpacer(), v.autostart,
 	)
-	return container.NewVScroll(container.NewPadded(container.NewVBox(form, v.problem, container.NewHBox(layout.NewSpacer(), v.save))))
+	return container.NewVScroll(container.NewPadded(container.NewVBox(form, v.problem, container.NewHBox(layout.NewSpacer(), v.save), d.buildGateway())))
 }
 
 func (v *settingsView) read() SettingsForm {
@@ -101,34 +101,4 @@ func (d *Dashboard) saveSettings() {
 		d.say(i18n.T("dash.settings.saved"), false)
 		d.addActivity(d.now(), i18n.T("dash.activity.settings"))
 	})
-}
-
-// activityView is the Activity tab.
-type activityView struct {
-	box   *fyne.Container
-	empty *widget.Label
-}
-
-func (d *Dashboard) buildActivity() fyne.CanvasObject {
-	d.actView = activityView{box: container.NewVBox(), empty: newWrapLabel(i18n.T("dash.activity.empty"))}
-	d.renderActivity()
-	return container.NewVScroll(d.actView.box)
-}
-
-// renderActivity lists what happened while the window was open, newest
-// first. Lines come from the catalogue and the keeper's plain messages;
-// neither ever holds a secret.
-func (d *Dashboard) renderActivity() {
-	v := &d.actView
-	if v.box == nil {
-		return
-	}
-	v.box.RemoveAll()
-	if len(d.activity) == 0 {
-		v.box.Add(v.empty)
-	}
-	for _, a := range d.activity {
-		v.box.Add(newWrapLabel(formatTime(a.at) + "  " + a.text))
-	}
-	v.box.Refresh()
 }

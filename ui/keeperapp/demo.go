@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/core/exactsim"
@@ -19,14 +18,15 @@ import (
 )
 
 // The demo's story, within minutes of connecting: refreshes every 30 s
-// while tokens are asked for; at 3 min the warning that the login lapses in
-// 2 min; at 3.5 min the keep-alive refresh that re-arms it; at the refresh
-// after that the simulator "loses" its answer (as Exact sometimes does), the
-// chain breaks, and the tray asks for a reconnect.
+// while tokens are asked for; every 2.5 min the keep-alive refresh, before
+// the warning (2 min before the 5 min lapse) is due, as a working keeper
+// does; at the keep-alive after the first refresh the simulator "loses" its
+// answer (as Exact sometimes does), the chain breaks, and the tray asks for
+// a reconnect; the lapse warning follows.
 const (
 	demoAccess      = 30 * time.Second
 	demoRefreshIdle = 5 * time.Minute
-	demoKeepAlive   = 3*time.Minute + 30*time.Second
+	demoKeepAlive   = 2*time.Minute + 30*time.Second
 	demoWarning     = 2 * time.Minute
 )
 
@@ -61,7 +61,7 @@ func StartDemo(ctx context.Context, v vault.Vault) (dir string, env []string, er
 		// The simulator is new on every start, so old demo connections
 		// point at nothing: start over.
 		for _, old := range c.Connections {
-			for _, k := range []string{vault.RefreshTokenKey(old.ID), vault.ClientSecretKey(old.ID), vault.AccessTokenKey(old.ID)} {
+			for _, k := range []string{vault.ChainKey(old.ID), vault.RefreshTokenKey(old.ID), vault.ClientSecretKey(old.ID), vault.AccessTokenKey(old.ID)} {
 				_ = v.Delete(k)
 			}
 		}
@@ -113,11 +113,7 @@ func breakChainLater(ctx context.Context, simURL string) {
 		if err != nil || st.Refreshes == 0 {
 			continue
 		}
-		resp, err = http.Post(simURL+"/sim/faults", "application/json",
-			strings.NewReader(`{"kind":"`+string(exactsim.FaultErrorAfterRotate)+`","count":1}`))
-		if err == nil {
-			resp.Body.Close()
-		}
+		_ = injectBreak(simURL)
 		return
 	}
 }

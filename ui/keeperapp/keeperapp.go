@@ -17,13 +17,16 @@ import (
 	"time"
 
 	"github.com/exactkeeper/exactkeeper/assets"
+	"github.com/exactkeeper/exactkeeper/core/gateway"
+	"github.com/exactkeeper/exactkeeper/core/help"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/platform"
+	"github.com/exactkeeper/exactkeeper/core/present"
 	"github.com/exactkeeper/exactkeeper/core/remind"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 	"github.com/exactkeeper/exactkeeper/ui/notify"
 	"github.com/exactkeeper/exactkeeper/ui/tray"
 )
@@ -52,6 +55,11 @@ type Options struct {
 	// OpenOnStart opens the dashboard at once, as does a first run without
 	// connections (onboarding).
 	OpenOnStart bool
+	// OpenFocus is where OpenOnStart opens the dashboard (its --focus),
+	// from an exactkeeper: link the keeper was started with.
+	OpenFocus string
+	// Browser opens the Help item's FAQ; nil is the system browser.
+	Browser help.Opener
 	// Autostart, when set, is switched on by default once the first
 	// connection exists (platform.EnsureDefault); nil in demo mode.
 	Autostart platform.Autostart
@@ -87,7 +95,7 @@ func Run(ctx context.Context, o Options) error {
 			return derr
 		}
 		o.Logger.Info("Exact Keeper already runs; asking it to show its window")
-		return c.Activate(ctx)
+		return c.Open(ctx, o.OpenFocus)
 	}
 	if err != nil {
 		return err
@@ -109,8 +117,18 @@ func Run(ctx context.Context, o Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	a := &app{o: o, st: st, k: k, tray: tray.New(o.Host, tray.DefaultOptions()), activate: make(chan string, 4), cancel: cancel,
-		failingNotified: map[string]bool{}}
-	srv := &ipc.Server{Backend: k, Version: o.Version, OnActivate: func() { a.requestDashboard("") }}
+		failingNotified: map[string]bool{}, files: newFiles(st)}
+	// The API gateway (core/gateway) runs when config.json switches it on.
+	gw := gateway.ForKeeper(st, k, o.Logger)
+	if gs := gw.Apply(ctx); gs.Error != "" {
+		o.Logger.Warn("API gateway not started", "error", gs.Error)
+	}
+	defer gw.Close()
+	srv := &ipc.Server{Backend: k, Version: o.Version, OnActivate: func() { a.requestDashboard("") }, OnOpen: a.requestDashboard, Gateway: gw}
+	if c, ok := o.Notifier.(notify.Clickable); ok {
+		// A click on a notification opens the window at what it is about.
+		c.OnActivate(a.requestDashboard)
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
@@ -126,6 +144,9 @@ func Run(ctx context.Context, o Options) error {
 	}()
 	a.loop(ctx)
 	cancel()
+	// The window goes with the keeper: left behind, it would show the
+	// last "All well" of a keeper that no longer keeps anything.
+	a.stopDashboard()
 	wg.Wait()
 	if err := <-errc; err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -143,6 +164,8 @@ type app struct {
 	// failingNotified remembers which runs of failures were notified; the
 	// loop goroutine alone touches it.
 	failingNotified map[string]bool
+	// files is the last read of config.json and state.json (loop only).
+	files *files
 
 	mu        sync.Mutex
 	dashboard *exec.Cmd     // the running window process, if any
@@ -159,7 +182,7 @@ func (a *app) loop(ctx context.Context) {
 	a.ensureAutostart()
 	a.refreshView(ctx)
 	if cfg, err := a.st.LoadConfig(); a.o.OpenOnStart || (err == nil && len(cfg.Connections) == 0) {
-		a.openDashboard("")
+		a.openDashboard(a.o.OpenFocus)
 	}
 	for {
 		select {
@@ -189,36 +212,43 @@ func (a *app) refreshView(ctx context.Context) {
 		a.o.Logger.Warn("status", "err", err)
 		return
 	}
-	cfg, err := a.st.LoadConfig()
+	cfg, state, err := a.files.read(now)
 	if err != nil {
-		a.o.Logger.Warn("config", "err", err)
-		return
-	}
-	state, err := a.st.LoadState()
-	if err != nil {
-		a.o.Logger.Warn("state", "err", err)
+		a.o.Logger.Warn("config or state", "err", err)
 		return
 	}
 	rules := remind.RulesFrom(cfg.Settings, time.Local)
 	due := remind.Due(now, remind.ConnsFrom(cfg, state), cfg.Delegations, rules)
 	a.tray.Update(conns, due, now)
+	// remind.Check re-reads both files and takes state.json's lock: only
+	// worth it when a reminder is to fire, or when the config changed (it
+	// then forgets reminders of removed connections).
+	if len(remind.Pending(due, state.Reminders)) == 0 && !a.files.cfgChange {
+		a.notifyFailing(conns, now)
+		return
+	}
 	pending, err := remind.Check(a.st, now, time.Local)
 	if err != nil {
 		a.o.Logger.Warn("reminders", "err", err)
 		return
 	}
+	a.files.cfgChange = false
 	for _, r := range pending {
 		title, body := notify.ForReminder(r)
-		a.send(title, body)
+		a.send(notify.ReminderSubject(r), title, body)
 	}
-	// "Failing for more than a day" once per run of failures; the reminders
-	// above already cover needs-reconnect and lapses.
+	a.notifyFailing(conns, now)
+}
+
+// notifyFailing says "failing for more than a day" once per run of
+// failures; the reminders already cover needs-reconnect and lapses.
+func (a *app) notifyFailing(conns []keeper.ConnStatus, now time.Time) {
 	for _, c := range conns {
 		if title, body, ok := notify.ForFailing(c, now); ok {
 			key := c.ID + "@" + c.FailingSince.String()
 			if !a.failingNotified[key] {
 				a.failingNotified[key] = true
-				a.send(title, body)
+				a.send(notify.ConnectionSubject(c.ID), title, body)
 			}
 		}
 	}
@@ -243,8 +273,16 @@ func (a *app) ensureAutostart() {
 	}
 }
 
-func (a *app) send(title, body string) {
-	if err := a.o.Notifier.Notify(title, body); err != nil {
+// send shows a notification about subject (the dashboard's --focus form),
+// clickable where the notifier allows.
+func (a *app) send(subject, title, body string) {
+	var err error
+	if c, ok := a.o.Notifier.(notify.Clickable); ok {
+		err = c.NotifyAbout(subject, title, body)
+	} else {
+		err = a.o.Notifier.Notify(title, body)
+	}
+	if err != nil {
 		a.o.Logger.Warn("notification not shown", "err", err)
 	}
 }
@@ -259,11 +297,16 @@ func (a *app) onClick(ctx context.Context, id string) {
 			a.o.Quit()
 		}
 		return
-	case tray.IDOpen:
+	case tray.IDOpen, tray.IDMore:
 		a.openDashboard("")
 		return
 	case tray.IDRefresh:
 		go a.refreshAll(ctx)
+		return
+	case tray.IDHelp:
+		if err := help.Open(a.o.Browser); err != nil {
+			a.o.Logger.Warn("could not open the help page", "address", help.URL(), "error", err)
+		}
 		return
 	}
 	switch action + ":" {
@@ -279,7 +322,11 @@ func (a *app) refreshAll(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	now := a.o.Clock.Now()
 	for _, c := range conns {
+		if !present.Connection(c, now).CanRefresh {
+			continue // only a new login or the client secret helps; the menu says so
+		}
 		if err := a.k.Refresh(ctx, c.ID); err != nil {
 			a.o.Logger.Info("refresh now", "connection", c.Name, "err", err)
 		}
@@ -316,6 +363,7 @@ func (a *app) openDashboard(focus string) {
 		_ = a.dashboard.Process.Kill()
 		<-a.dashDone
 	}
+	a.o.Logger.Info("opening the dashboard", "focus", focus)
 	var args []string
 	if focus != "" {
 		args = append(args, "--focus", focus)
@@ -346,6 +394,28 @@ func (a *app) openDashboard(focus string) {
 		close(done)
 		a.o.Logger.Info("dashboard closed", "err", fmt.Sprint(err))
 	}()
+}
+
+// dashboardStopWait is how long the window gets to close itself in order
+// before it is killed.
+const dashboardStopWait = 5 * time.Second
+
+// stopDashboard ends the window process this keeper started, if it runs.
+func (a *app) stopDashboard() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.dashboardAlive() {
+		return
+	}
+	if err := askToClose(a.dashboard.Process); err == nil {
+		select {
+		case <-a.dashDone:
+			return
+		case <-time.After(dashboardStopWait):
+		}
+	}
+	_ = a.dashboard.Process.Kill()
+	<-a.dashDone
 }
 
 func (a *app) dashboardAlive() bool {

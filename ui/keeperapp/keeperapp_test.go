@@ -8,21 +8,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/help"
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/ipc"
 	"github.com/exactkeeper/exactkeeper/core/store"
 	"github.com/exactkeeper/exactkeeper/core/vault"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 	"github.com/exactkeeper/exactkeeper/ui/tray"
 )
 
-// clock is a fake keeper.Clock whose tickers only tick when told.
+// clock is a fake keeper.Clock whose tickers only tick when told: the
+// ticker of the tray's period (trayTick) ticks on ticks, others never.
 type clock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	ticks chan time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) NewTicker(time.Duration) (<-chan time.Time, func()) {
+// trayTick is the tray's period in these tests, unlike the keeper's.
+const trayTick = 30 * time.Second
+
+func (c *clock) Now() time.Time    { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) set(now time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = now }
+func (c *clock) NewTicker(d time.Duration) (<-chan time.Time, func()) {
+	if d == trayTick && c.ticks != nil {
+		return c.ticks, func() {}
+	}
 	return make(chan time.Time), func() {}
 }
 
@@ -63,7 +73,9 @@ type harness struct {
 	host    *host
 	notes   notifier
 	opened  chan []string
+	browsed chan string // addresses the Help item opened
 	quit    chan struct{}
+	clock   *clock
 	cancel  context.CancelFunc
 	stopped chan error
 }
@@ -74,11 +86,13 @@ func start(t *testing.T, dir string, now time.Time) *harness {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, dir: dir, host: newHost(), notes: make(notifier, 16), opened: make(chan []string, 16),
-		quit: make(chan struct{}), cancel: cancel, stopped: make(chan error, 1)}
+		browsed: make(chan string, 4), quit: make(chan struct{}), cancel: cancel, stopped: make(chan error, 1),
+		clock: &clock{now: now, ticks: make(chan time.Time)}}
 	o := Options{
-		Dir: dir, Vault: vault.NewMemory(), Clock: &clock{now: now}, Host: h.host, Notifier: h.notes,
+		Dir: dir, Vault: vault.NewMemory(), Clock: h.clock, Host: h.host, Notifier: h.notes, Tick: trayTick,
 		Dashboard: func(args ...string) error { h.opened <- args; return nil },
 		Quit:      func() { close(h.quit) },
+		Browser:   browser(h.browsed),
 	}
 	go func() { h.stopped <- Run(ctx, o) }()
 	t.Cleanup(func() { h.stop() })
@@ -182,7 +196,7 @@ func TestFirstRunAndReminderOnce(t *testing.T) {
 	}
 }
 
-// TestMenuClicks: Open and Reconnect open the window on the right subject,
+// TestMenuClicks: Open, More and Reconnect open the window on the right subject,
 // Quit ends the process.
 func TestMenuClicks(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.Local)
@@ -196,6 +210,11 @@ func TestMenuClicks(t *testing.T) {
 	h.click(tray.PrefixReminder + "delegation:d1:7d")
 	if got := strings.Join(h.dashboard(), " "); got != "--focus reminder:delegation:d1:7d" {
 		t.Errorf("reminder opened %q", got)
+	}
+	// "… and N more" of a long menu opens the window on its list.
+	h.click(tray.IDMore)
+	if got := h.dashboard(); len(got) != 0 {
+		t.Errorf("more opened %q, want the window without focus", got)
 	}
 	h.click(tray.IDQuit)
 	select {
@@ -240,4 +259,25 @@ func labels(items []tray.Item) []string {
 		out = append(out, it.Label)
 	}
 	return out
+}
+
+// browser records the addresses it is asked to open.
+type browser chan string
+
+func (b browser) Open(url string) error { b <- url; return nil }
+
+// TestHelpOpensTheFAQ: the tray's Help item opens the README's FAQ.
+func TestHelpOpensTheFAQ(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	h := start(t, newHome(t, now), now)
+	h.host.next(t)
+	h.click(tray.IDHelp)
+	select {
+	case url := <-h.browsed:
+		if url != help.URL() || !strings.HasSuffix(url, "#faq") {
+			t.Fatalf("Help opened %q, want the FAQ %q", url, help.URL())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Help opened nothing")
+	}
 }

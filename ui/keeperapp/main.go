@@ -1,6 +1,7 @@
 package keeperapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -23,7 +24,8 @@ import (
 	"github.com/exactkeeper/exactkeeper/ui/notify"
 )
 
-// Main is `exactkeeper [--demo] [--version]`: the keeper with its tray icon.
+// Main is `exactkeeper [--demo] [--version] [exactkeeper:open?…]`: the keeper
+// with its tray icon; a link opens the dashboard at its subject.
 // It returns the process exit code.
 func Main(args []string, version string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("exactkeeper", flag.ContinueOnError)
@@ -40,6 +42,17 @@ func Main(args []string, version string, stderr io.Writer) int {
 	if *showVersion {
 		fmt.Fprintln(os.Stdout, version)
 		return 0
+	}
+	// Windows starts `exactkeeper.exe exactkeeper:open?connection=…` for a
+	// click on a notification (the installer registers the scheme).
+	var focus string
+	if fs.NArg() > 0 {
+		f, err := platform.ParseLink(fs.Arg(0))
+		if err != nil || fs.NArg() > 1 {
+			fmt.Fprintf(stderr, "exactkeeper: %v; usage: exactkeeper [--demo] [--version] [exactkeeper:open?connection=ID]\n", cmp.Or(err, errors.New("one link at most")))
+			return 2
+		}
+		focus = f
 	}
 	// A signal ends the keeper in order: Run returns only once the
 	// refreshes in flight are saved. It stays caught until the process
@@ -81,11 +94,14 @@ func Main(args []string, version string, stderr io.Writer) int {
 	// A second start shows the running keeper's window, without a tray icon
 	// of its own flashing up.
 	if c, err := ipc.Dial(o.Dir); err == nil {
-		if err := c.Activate(ctx); err != nil {
+		if err := c.Open(ctx, focus); err != nil {
 			fmt.Fprintf(stderr, "exactkeeper: %v\n", err)
 			return 1
 		}
 		return 0
+	}
+	if focus != "" {
+		o.OpenOnStart, o.OpenFocus = true, focus
 	}
 	o.Quit = systray.Quit
 	runErr := runWithTray(ctx, o)

@@ -19,3 +19,7 @@ var exitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, sys
 func catchBrokenPipe() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 }
+
+// askToClose asks the window process to close the way its close button
+// does (it quits in order on SIGTERM).
+func askToClose(p *os.Process) error { return p.Signal(syscall.SIGTERM) }

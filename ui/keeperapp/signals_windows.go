@@ -1,6 +1,7 @@
 package keeperapp
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -11,3 +12,10 @@ import (
 var exitSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
 func catchBrokenPipe() {}
+
+// askToClose cannot ask politely on Windows (no signals between GUI
+// processes without a console); the caller kills the window instead,
+// which costs nothing kept: the window holds no refresh chain.
+func askToClose(*os.Process) error { return errNoPoliteStop }
+
+var errNoPoliteStop = errors.New("windows has no signal to close a window process")

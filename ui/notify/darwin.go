@@ -12,6 +12,15 @@ import (
 
 func newPlatform(appName string, _ []byte) Notifier { return osaNotifier{appName: appName} }
 
+// NotifyAbout shows the notification without a way back: a notification
+// posted by osascript belongs to Script Editor, and clicking it opens that,
+// not us. Clicks need a signed app bundle posting through
+// UNUserNotificationCenter (cgo), which the macOS packaging may add.
+func (n osaNotifier) NotifyAbout(_, title, body string) error { return n.Notify(title, body) }
+
+// OnActivate is never called back on macOS (see NotifyAbout).
+func (osaNotifier) OnActivate(func(subject string)) {}
+
 // osaNotifier uses AppleScript's "display notification", which needs no
 // bundle or entitlement. The script goes in on stdin, so the texts are not
 // on a command line.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 )
 
 // callTimeout bounds a Notify call, so a hung notification daemon cannot
@@ -30,7 +32,10 @@ func newPlatform(appName string, icon []byte) Notifier {
 
 // dbusNotifier calls org.freedesktop.Notifications.Notify on a private
 // session-bus connection (the shared one belongs to systray, which closes
-// it when the tray quits).
+// it when the tray quits). A notification with a subject carries the
+// "default" action; the daemon answers a click with the ActionInvoked
+// signal, sent to the connection that showed it, so that connection also
+// listens.
 type dbusNotifier struct {
 	appName string
 	icon    []byte
@@ -39,7 +44,25 @@ type dbusNotifier struct {
 	conn *dbus.Conn
 	img  *imageData // decoded icon; nil when there is none
 	once sync.Once
+
+	amu      sync.Mutex
+	subjects map[uint32]string // notification ID → subject, until closed
+	order    []uint32          // IDs oldest first, to bound subjects
+	onClick  func(subject string)
 }
+
+// maxSubjects bounds the notifications remembered for their click: a
+// daemon that never reports them closed must not grow the map forever.
+const maxSubjects = 64
+
+// Signals of the notification service.
+const (
+	notifyIface   = "org.freedesktop.Notifications"
+	notifyPath    = "/org/freedesktop/Notifications"
+	actionInvoked = notifyIface + ".ActionInvoked"
+	notifyClosed  = notifyIface + ".NotificationClosed"
+	defaultAction = "default"
+)
 
 // imageData is the "image-data" hint, D-Bus signature (iiibiiay).
 type imageData struct {
@@ -49,29 +72,47 @@ type imageData struct {
 	Data                     []byte
 }
 
-func (n *dbusNotifier) Notify(title, body string) error {
+func (n *dbusNotifier) Notify(title, body string) error { return n.NotifyAbout("", title, body) }
+
+// OnActivate sets what a click on a notification with a subject does.
+func (n *dbusNotifier) OnActivate(f func(subject string)) {
+	n.amu.Lock()
+	n.onClick = f
+	n.amu.Unlock()
+}
+
+// NotifyAbout shows a notification; with a subject, clicking it (the
+// "default" action) calls the OnActivate handler with that subject.
+func (n *dbusNotifier) NotifyAbout(subject, title, body string) error {
 	n.once.Do(func() { n.img = decodeIcon(n.icon) })
 	hints := map[string]dbus.Variant{"urgency": dbus.MakeVariant(byte(1))}
 	if n.img != nil {
 		hints["image-data"] = dbus.MakeVariant(*n.img)
 	}
+	actions := []string{}
+	if subject != "" {
+		// The label shows where a daemon draws actions as buttons; most
+		// run the default action on a click on the notification itself.
+		actions = []string{defaultAction, i18n.T("present.notify.open")}
+	}
 
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	var err error
+	var id uint32
 	// A connection lost since the last call (the bus restarted) is
 	// re-opened once.
 	for attempt := 0; attempt < 2; attempt++ {
 		if n.conn == nil || !n.conn.Connected() {
-			if n.conn, err = dbus.ConnectSessionBus(); err != nil {
+			if n.conn, err = n.connect(); err != nil {
 				n.conn = nil
 				return fmt.Errorf("could not show a notification because there is no desktop session bus (%v)", err)
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-		err = n.conn.Object("org.freedesktop.Notifications", "/org/freedesktop/Notifications").
-			CallWithContext(ctx, "org.freedesktop.Notifications.Notify", 0,
-				n.appName, uint32(0), "", title, body, []string{}, hints, int32(-1)).Err
+		err = n.conn.Object(notifyIface, notifyPath).
+			CallWithContext(ctx, notifyIface+".Notify", 0,
+				n.appName, uint32(0), "", title, body, actions, hints, int32(-1)).Store(&id)
 		cancel()
 		if err == nil || !errors.Is(err, dbus.ErrClosed) {
 			break
@@ -81,7 +122,65 @@ func (n *dbusNotifier) Notify(title, body string) error {
 	if err != nil {
 		return fmt.Errorf("could not show a notification because the desktop's notification service did not answer (%v)", err)
 	}
+	if subject != "" {
+		n.remember(id, subject)
+	}
 	return nil
+}
+
+// connect opens the private connection and listens on it for clicks and
+// closes.
+func (n *dbusNotifier) connect() (*dbus.Conn, error) {
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		return nil, err
+	}
+	// Daemons send the signals to us alone (dunst, GNOME) or to all; the
+	// match rule covers the latter.
+	_ = conn.AddMatchSignal(dbus.WithMatchObjectPath(notifyPath), dbus.WithMatchInterface(notifyIface))
+	ch := make(chan *dbus.Signal, 16)
+	conn.Signal(ch)
+	go n.listen(ch) // ends when the connection closes, which closes ch
+	return conn, nil
+}
+
+func (n *dbusNotifier) listen(ch <-chan *dbus.Signal) {
+	for sig := range ch {
+		var id uint32
+		if len(sig.Body) < 2 || dbus.Store(sig.Body[:1], &id) != nil {
+			continue
+		}
+		switch sig.Name {
+		case actionInvoked:
+			// Anyone on the session bus could send this; the worst it can
+			// do is open our own window at one of our own subjects.
+			key, _ := sig.Body[1].(string)
+			n.amu.Lock()
+			subject, f := n.subjects[id], n.onClick
+			n.amu.Unlock()
+			if key == defaultAction && subject != "" && f != nil {
+				f(subject)
+			}
+		case notifyClosed:
+			n.amu.Lock()
+			delete(n.subjects, id)
+			n.amu.Unlock()
+		}
+	}
+}
+
+func (n *dbusNotifier) remember(id uint32, subject string) {
+	n.amu.Lock()
+	defer n.amu.Unlock()
+	if n.subjects == nil {
+		n.subjects = map[uint32]string{}
+	}
+	n.subjects[id] = subject
+	n.order = append(n.order, id)
+	for len(n.order) > maxSubjects {
+		delete(n.subjects, n.order[0])
+		n.order = n.order[1:]
+	}
 }
 
 // decodeIcon turns the PNG into the raw RGBA the hint wants, shrunk by

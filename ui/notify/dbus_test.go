@@ -149,3 +149,87 @@ func TestNotifyReachesDunst(t *testing.T) {
 	}
 	t.Errorf("dunst's history has no notification %q:\n%s", title, bytes.TrimSpace(out))
 }
+
+// TestClickOpensSubjectThroughDunst: a notification about a subject
+// carries the "default" action, and when dunst invokes it (as a click on
+// the notification does) our handler gets the subject.
+func TestClickOpensSubjectThroughDunst(t *testing.T) {
+	testenv.NeedDisplay(t)
+	if _, err := exec.LookPath("dunstctl"); err != nil {
+		if testenv.Required() {
+			t.Fatal("dunst is required (EXACTKEEPER_TEST_REAL=1) but dunstctl is not installed")
+		}
+		t.Skip("dunst not installed")
+	}
+	// A monitor sees the Notify call as the daemon gets it.
+	mon, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatalf("session bus: %v", err)
+	}
+	defer mon.Close()
+	calls := make(chan *dbus.Message, 8)
+	// An eavesdropping connection gets its own replies on calls too: wait
+	// for BecomeMonitor's there, so the monitor is up before Notify.
+	mon.Eavesdrop(calls)
+	mon.BusObject().Go("org.freedesktop.DBus.Monitoring.BecomeMonitor", 0, nil,
+		[]string{"type='method_call',interface='org.freedesktop.Notifications',member='Notify'"}, uint32(0))
+	for up := false; !up; {
+		select {
+		case m := <-calls:
+			switch m.Type {
+			case dbus.TypeMethodReply:
+				up = true
+			case dbus.TypeError:
+				t.Fatalf("BecomeMonitor: %v", m.Body)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("BecomeMonitor got no answer")
+		}
+	}
+
+	if out, err := exec.Command("dunstctl", "close-all").CombinedOutput(); err != nil {
+		t.Fatalf("dunstctl close-all: %v: %s", err, out)
+	}
+	n, ok := New("Exact Keeper", assets.AppIcon()).(Clickable)
+	if !ok {
+		t.Fatal("the D-Bus notifier is not Clickable")
+	}
+	clicked := make(chan string, 1)
+	n.OnActivate(func(subject string) { clicked <- subject })
+	title := "Exact Keeper click test " + time.Now().Format(time.RFC3339Nano)
+	if err := n.NotifyAbout("reconnect:c-42", title, "Log in again."); err != nil {
+		t.Fatalf("NotifyAbout: %v", err)
+	}
+
+	// The call the daemon got: actions = ["default", label].
+	deadline := time.After(30 * time.Second)
+	for found := false; !found; {
+		select {
+		case m := <-calls:
+			if len(m.Body) < 6 || m.Body[3] != title {
+				continue
+			}
+			found = true
+			actions, _ := m.Body[5].([]string)
+			if len(actions) != 2 || actions[0] != "default" || actions[1] == "" {
+				t.Errorf("Notify actions = %q, want [default <label>]", actions)
+			}
+		case <-deadline:
+			t.Fatal("the monitor saw no Notify call")
+		}
+	}
+
+	// dunstctl action 0 runs the default action of the newest notification.
+	if out, err := exec.Command("dunstctl", "action", "0").CombinedOutput(); err != nil {
+		t.Fatalf("dunstctl action: %v: %s", err, out)
+	}
+	select {
+	case s := <-clicked:
+		if s != "reconnect:c-42" {
+			t.Errorf("handler got subject %q, want reconnect:c-42", s)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("invoking the default action did not reach the handler")
+	}
+	_ = exec.Command("dunstctl", "close-all").Run()
+}

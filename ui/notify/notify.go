@@ -8,15 +8,40 @@ package notify
 import (
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
+	"github.com/exactkeeper/exactkeeper/core/present"
 	"github.com/exactkeeper/exactkeeper/core/remind"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 // Notifier shows one notification.
 type Notifier interface {
 	Notify(title, body string) error
 }
+
+// Clickable is a Notifier whose notifications open what they are about:
+// clicking one (its default action) calls the OnActivate handler with the
+// subject given to NotifyAbout, in the form the dashboard's --focus takes
+// ("connection:<id>", "reconnect:<id>", "delegation:<id>",
+// "reminder:<key>"). The handler runs on a goroutine of the notifier.
+//
+// Every notifier of this package is Clickable; where the OS gives no way
+// back (macOS's osascript, Windows toasts until the installer registers the
+// app, see windows.go) a click just shows nothing more.
+type Clickable interface {
+	Notifier
+	NotifyAbout(subject, title, body string) error
+	OnActivate(func(subject string))
+}
+
+// Subjects, as the dashboard's --focus takes them.
+func ConnectionSubject(id string) string { return "connection:" + id }
+
+// ReconnectSubject opens the dashboard's new login for a connection.
+func ReconnectSubject(id string) string { return "reconnect:" + id }
+
+// ReminderSubject opens the dashboard at a reminder's subject.
+func ReminderSubject(r remind.Reminder) string { return "reminder:" + r.Key }
 
 // New returns the notifier of this OS. appName names the sender where the
 // OS shows one; icon (PNG, may be nil) is shown where the OS allows.
@@ -80,7 +105,9 @@ func ForEvent(e keeper.Event) (title, body string, ok bool) {
 // failed for FailingNotifyAfter or longer; ok is false otherwise. An Event
 // does not say since when a connection fails, so this reads the status.
 func ForFailing(c keeper.ConnStatus, now time.Time) (title, body string, ok bool) {
-	if c.Status != keeper.StatusFailing || c.FailingSince.IsZero() || now.Sub(c.FailingSince) < FailingNotifyAfter {
+	// core/present's verdict, not the recorded status: a connection that
+	// lapsed meanwhile gets the lapse reminder instead.
+	if present.Connection(c, now).State != present.Failing || c.FailingSince.IsZero() || now.Sub(c.FailingSince) < FailingNotifyAfter {
 		return "", "", false
 	}
 	name := c.Name

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/exactkeeper/exactkeeper/core/i18n"
 	"github.com/exactkeeper/exactkeeper/core/keeper"
 	"github.com/exactkeeper/exactkeeper/core/remind"
-	"github.com/exactkeeper/exactkeeper/ui/i18n"
 )
 
 var now = time.Date(2026, 11, 29, 14, 0, 0, 0, time.UTC)
@@ -33,25 +33,25 @@ func TestForReminder(t *testing.T) {
 	}{
 		{rem(remind.KindRefreshToken, b, "3d", 3),
 			msg{b + ": the Exact Online login lapses in 3 days", "The login lapses on 2026-12-02 unless Exact Keeper can refresh it first. Leave this PC on with Exact Keeper running, or open Exact Keeper and click Reconnect."},
-			msg{b + ": de Exact Online-login verloopt over 3 dagen", "De login verloopt op 2-12-2026, tenzij Exact Keeper hem eerder kan vernieuwen. Laat deze pc aan staan met Exact Keeper actief, of open Exact Keeper en klik op Opnieuw verbinden."}},
+			msg{b + ": de koppeling met Exact Online verloopt over 3 dagen", "De koppeling verloopt op 02-12-2026, tenzij Exact Keeper haar eerder vernieuwt. Laat deze pc aan staan met Exact Keeper actief, of open Exact Keeper en klik op \"Opnieuw verbinden\"."}},
 		{rem(remind.KindRefreshToken, b, "1d", 1),
 			msg{b + ": the Exact Online login lapses tomorrow", "The login lapses on 2026-12-02 unless Exact Keeper can refresh it first. Leave this PC on with Exact Keeper running, or open Exact Keeper and click Reconnect."},
-			msg{b + ": de Exact Online-login verloopt morgen", "De login verloopt op 2-12-2026, tenzij Exact Keeper hem eerder kan vernieuwen. Laat deze pc aan staan met Exact Keeper actief, of open Exact Keeper en klik op Opnieuw verbinden."}},
+			msg{b + ": de koppeling met Exact Online verloopt morgen", "De koppeling verloopt op 02-12-2026, tenzij Exact Keeper haar eerder vernieuwt. Laat deze pc aan staan met Exact Keeper actief, of open Exact Keeper en klik op \"Opnieuw verbinden\"."}},
 		{rem(remind.KindRefreshToken, b, remind.ThresholdLapsed, 0),
 			msg{b + ": the Exact Online login has lapsed", "The login lapsed on 2026-12-02, so your other programs cannot reach Exact. Open Exact Keeper and click Reconnect."},
-			msg{b + ": de Exact Online-login is verlopen", "De login is verlopen op 2-12-2026, dus uw andere programma's kunnen Exact niet bereiken. Open Exact Keeper en klik op Opnieuw verbinden."}},
+			msg{b + ": de koppeling met Exact Online is verlopen", "De koppeling is verlopen op 02-12-2026, dus kunnen uw andere programma's Exact niet bereiken. Open Exact Keeper en klik op \"Opnieuw verbinden\"."}},
 		{rem(remind.KindReconnect, b, remind.ThresholdReconnect, 3),
 			msg{b + ": log in to Exact Online again", "Exact Online no longer accepts this connection's login, so your other programs cannot reach Exact. Open Exact Keeper and click Reconnect."},
-			msg{b + ": log opnieuw in bij Exact Online", "Exact Online accepteert de login van deze verbinding niet meer, dus uw andere programma's kunnen Exact niet bereiken. Open Exact Keeper en klik op Opnieuw verbinden."}},
+			msg{b + ": log opnieuw in bij Exact Online", "Exact Online accepteert deze koppeling niet meer, dus kunnen uw andere programma's Exact niet bereiken. Open Exact Keeper en klik op \"Opnieuw verbinden\"."}},
 		{rem(remind.KindDelegation, d, "14d", 14),
-			msg{"Delegation " + d + " ends in 14 days", "The delegation ends on 2026-12-02. Renew the access on the platform, then open Exact Keeper and mark the delegation as renewed."},
-			msg{"Machtiging " + d + " loopt over 14 dagen af", "De machtiging loopt af op 2-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en markeer de machtiging als verlengd."}},
+			msg{"Delegation " + d + " ends in 14 days", "The delegation ends on 2026-12-02. Renew the access on the platform, then open Exact Keeper and choose \"Mark as renewed…\" at the delegation."},
+			msg{"Machtiging " + d + " loopt over 14 dagen af", "De machtiging loopt af op 02-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en kies bij de machtiging \"Markeren als verlengd…\"."}},
 		{rem(remind.KindDelegation, d, remind.ThresholdToday, 0),
-			msg{"Delegation " + d + " ends today", "The delegation ends on 2026-12-02. Renew the access on the platform, then open Exact Keeper and mark the delegation as renewed."},
-			msg{"Machtiging " + d + " loopt vandaag af", "De machtiging loopt af op 2-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en markeer de machtiging als verlengd."}},
+			msg{"Delegation " + d + " ends today", "The delegation ends on 2026-12-02. Renew the access on the platform, then open Exact Keeper and choose \"Mark as renewed…\" at the delegation."},
+			msg{"Machtiging " + d + " loopt vandaag af", "De machtiging loopt af op 02-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en kies bij de machtiging \"Markeren als verlengd…\"."}},
 		{rem(remind.KindDelegation, d, remind.ThresholdEnded, -1),
-			msg{"Delegation " + d + " has ended", "The delegation ended on 2026-12-02. Renew the access on the platform, then open Exact Keeper and mark the delegation as renewed."},
-			msg{"Machtiging " + d + " is afgelopen", "De machtiging is afgelopen op 2-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en markeer de machtiging als verlengd."}},
+			msg{"Delegation " + d + " has ended", "The delegation ended on 2026-12-02. Renew the access on the platform, then open Exact Keeper and choose \"Mark as renewed…\" at the delegation."},
+			msg{"Machtiging " + d + " is afgelopen", "De machtiging is afgelopen op 02-12-2026. Verleng de toegang op het platform, open dan Exact Keeper en kies bij de machtiging \"Markeren als verlengd…\"."}},
 		{rem("from-the-future", b, "x", 2),
 			msg{b, "Open Exact Keeper to see what needs doing."},
 			msg{b, "Open Exact Keeper om te zien wat er moet gebeuren."}},
@@ -95,7 +95,7 @@ func TestForEvent(t *testing.T) {
 		if ok != tt.ok || title != tt.title {
 			t.Errorf("%s: got %q, %v; want %q, %v", tt.name, title, ok, tt.title, tt.ok)
 		}
-		if ok && body != "Exact Online accepteert de login van deze verbinding niet meer, dus uw andere programma's kunnen Exact niet bereiken. Open Exact Keeper en klik op Opnieuw verbinden." {
+		if ok && body != "Exact Online accepteert deze koppeling niet meer, dus kunnen uw andere programma's Exact niet bereiken. Open Exact Keeper en klik op \"Opnieuw verbinden\"." {
 			t.Errorf("%s: body %q", tt.name, body)
 		}
 	}

@@ -1,8 +1,11 @@
 // Package i18n is the one catalogue of visible text for the tray, the
-// notifications and the dashboard. It reads every <lang>.json under
-// assets/translations (flat {"key": "text"} files, the format Fyne's lang
-// package also reads), so all three speak the same words. Texts are
-// text/template strings with {{.Name}}-style placeholders.
+// notifications, the dashboard, the command line, the browser pages and the
+// calendar export. It reads every <lang>.json under assets/translations
+// (flat {"key": "text"} files, the format Fyne's lang package also reads),
+// so all of them speak the same words. Texts are text/template strings with
+// {{.Name}}-style placeholders. T, Tf and Plural answer in the app's
+// language; TIn, TfIn and PluralIn in a given one (a browser's
+// Accept-Language, the CLI's LANG).
 //
 // A key missing from a language falls back to English and then to the key
 // itself; the package tests make sure that never happens in a release.
@@ -83,6 +86,35 @@ func T(key string) string { return get().text(Language(), key) }
 
 // Tf returns the text for key with its {{.Placeholders}} filled from args.
 func Tf(key string, args map[string]any) string { return get().format(Language(), key, args) }
+
+// TIn returns the text for key in lang, whatever the current language:
+// for pages that follow a browser's Accept-Language, or a CLI that follows
+// its own environment. lang is a tag such as "nl", "nl-BE" or "en_GB".
+func TIn(lang, key string) string { return get().text(match(get(), []string{lang}), key) }
+
+// TfIn is Tf in lang.
+func TfIn(lang, key string, args map[string]any) string {
+	return get().format(match(get(), []string{lang}), key, args)
+}
+
+// PluralIn is Plural in lang.
+func PluralIn(lang, key string, n int, args map[string]any) string {
+	full := make(map[string]any, len(args)+1)
+	for k, v := range args {
+		full[k] = v
+	}
+	full["N"] = n
+	suffix := ".other"
+	if n == 1 {
+		suffix = ".one"
+	}
+	return TfIn(lang, key+suffix, full)
+}
+
+// Match reduces a language tag or a list of them, best first (an
+// Accept-Language header's tags, LANG), to a language the catalogue has,
+// or Fallback.
+func Match(tags ...string) string { return match(get(), tags) }
 
 // Plural picks key+".one" when n is 1 and key+".other" otherwise (the rule
 // of both English and Dutch), with args plus {{.N}} = n filled in.

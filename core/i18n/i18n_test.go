@@ -229,3 +229,53 @@ func TestFields(t *testing.T) {
 		}
 	}
 }
+
+// TIn and friends answer in the language asked for, whatever the current
+// one: the login page follows the browser, the CLI its environment.
+func TestInALanguageOtherThanTheCurrent(t *testing.T) {
+	SetLanguage("en")
+	t.Cleanup(func() { SetLanguage("") })
+	if got := TIn("nl-BE", "time.today"); got != "vandaag" {
+		t.Errorf("TIn(nl-BE) = %q", got)
+	}
+	if got := TfIn("nl_NL.UTF-8", "time.ago", map[string]any{"Duration": "2 uur"}); got != "2 uur geleden" {
+		t.Errorf("TfIn(nl) = %q", got)
+	}
+	if got := PluralIn("nl", "time.days", 3, nil); got != "3 dagen" {
+		t.Errorf("PluralIn(nl) = %q", got)
+	}
+	if got := TIn("fr", "time.today"); got != "today" {
+		t.Errorf("TIn(fr) = %q, want the English fallback", got)
+	}
+	if T("time.today") != "today" {
+		t.Errorf("TIn changed the current language")
+	}
+	for in, want := range map[string]string{"nl_NL.UTF-8": "nl", "en-GB": "en", "C": "en", "": "en", "NL": "nl"} {
+		if got := Match(in); got != want {
+			t.Errorf("Match(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Match("fr-FR", "nl-BE"); got != "nl" {
+		t.Errorf("Match(fr, nl) = %q, want the first one the catalogue has", got)
+	}
+}
+
+// Dutch as a native speaker writes it for an owner: "u", never "je"; the
+// connection is a "koppeling" (Exact's word), never a "login" or "inlog";
+// no jargon such as "keten" or "geheimen".
+func TestDutchWording(t *testing.T) {
+	c := mustLoad(t)
+	for k, v := range c.texts["nl"] {
+		low := " " + strings.ToLower(v) + " "
+		for _, w := range []string{" je ", " jouw ", " jij ", " jullie "} {
+			if strings.Contains(low, w) {
+				t.Errorf("%s: %q says %q; write u/uw", k, v, strings.TrimSpace(w))
+			}
+		}
+		for _, w := range []string{" login ", "-login", " inlog ", " keten", "geheimen", "de login", "uw login"} {
+			if strings.Contains(low, w) {
+				t.Errorf("%s: %q says %q; Exact's word is koppeling", k, v, strings.TrimSpace(w))
+			}
+		}
+	}
+}
