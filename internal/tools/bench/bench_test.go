@@ -100,3 +100,15 @@ func TestJudgeHomeVerdicts(t *testing.T) {
 		t.Errorf("201 calls of one connection in a day: budgets %q, kept alive %q; want NO", v["budgets"], v["kept alive"])
 	}
 }
+
+func TestParseMedians(t *testing.T) {
+	out := `goos: linux
+BenchmarkOverhead/direct-2         	    2000	    210455 ns/op	       205.0 median-µs
+BenchmarkOverhead/gateway-2        	    2000	    301234 ns/op	       290.0 median-µs
+BenchmarkOverhead/gateway-config-file-2   2000	    390000 ns/op	       380.0 median-µs
+PASS`
+	m := parseMedians(out)
+	if m["direct"] != 205 || m["gateway"] != 290 || m["gateway-config-file"] != 380 || len(m) != 3 {
+		t.Fatalf("parseMedians = %v", m)
+	}
+}

@@ -71,6 +71,8 @@ func run(ctx context.Context, c config) ([]row, error) {
 	rows = append(rows, startupRows(ctx, c, progs, logs, idleHomes)...)
 	rows = append(rows, idleRows(ctx, c, progs, logs, idleHomes)...)
 	rows = append(rows, tokenRows(ctx, c, progs, logs, idleHomes[0])...)
+	progress("the API gateway's overhead per request (its Go benchmark)")
+	rows = append(rows, gatewayRows(ctx, c)...)
 	// A night off: every scale chain's keep-alive is overdue when its
 	// keeper starts.
 	if wait := time.Until(seeded.Add(sc.keepAlive + 2*sc.tick)); wait > 0 {
