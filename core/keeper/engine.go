@@ -50,6 +50,42 @@ type request struct {
 	kind  reqKind
 	name  string
 	reply chan reply // buffered, so the engine never waits for a caller
+	// gone closes when the caller stopped waiting (its context ended);
+	// nil for callers that always wait.
+	gone <-chan struct{}
+}
+
+// abandoned reports whether the caller no longer waits for r.
+func (r request) abandoned() bool {
+	if r.gone == nil {
+		return false
+	}
+	select {
+	case <-r.gone:
+		return true
+	default:
+		return false
+	}
+}
+
+// keepLiveWaiters drops c's abandoned requests and reports whether any
+// caller still waits.
+func (c *chain) keepLiveWaiters() bool {
+	c.waiters = pruneWaiters(c.waiters)
+	return len(c.waiters) > 0
+}
+
+// pruneWaiters drops the requests whose callers gave up: a refresh only
+// for them would be a call to Exact that nobody uses.
+func pruneWaiters(ws []request) []request {
+	live := ws[:0]
+	for _, w := range ws {
+		if !w.abandoned() {
+			live = append(live, w)
+		}
+	}
+	clear(ws[len(live):])
+	return live
 }
 
 type reply struct {
@@ -220,6 +256,7 @@ func (k *Keeper) publish(ev Event) {
 
 func (k *Keeper) call(ctx context.Context, r request) reply {
 	r.reply = make(chan reply, 1)
+	r.gone = ctx.Done()
 	select {
 	case k.reqs <- r:
 	case <-k.done:
@@ -322,7 +359,7 @@ func (e *engine) check() {
 		case c.busy:
 		case c.pending != nil:
 			e.start(c, false)
-		case len(c.waiters) > 0 && !now.Before(c.windowAt):
+		case len(c.waiters) > 0 && !now.Before(c.windowAt) && c.keepLiveWaiters():
 			e.start(c, anyExplicit(c.waiters))
 		case now.Before(c.quietUntil):
 		case e.background >= maxBackground:
@@ -337,7 +374,10 @@ func (e *engine) check() {
 // woke starts the visit that requests waiting for Exact's window wait for.
 func (e *engine) woke(id string) {
 	c, ok := e.chains[id]
-	if !ok || c.busy || e.stopping || len(c.waiters) == 0 || e.o.Clock.Now().Before(c.windowAt) {
+	if !ok || c.busy || e.stopping {
+		return
+	}
+	if c.waiters = pruneWaiters(c.waiters); len(c.waiters) == 0 || e.o.Clock.Now().Before(c.windowAt) {
 		return
 	}
 	e.start(c, anyExplicit(c.waiters))
@@ -477,7 +517,7 @@ func (e *engine) finish(d jobDone) {
 		e.event(c, EventStateChanged, oldStatus, nil, stateMessage(c, oldStatus))
 	}
 
-	waiters := c.waiters
+	waiters := pruneWaiters(c.waiters)
 	c.waiters = nil
 	var waiting []request
 	for _, w := range waiters {
