@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
+
+	"github.com/exactkeeper/exactkeeper/core/platform"
 )
 
 // keeperName is the keeper's executable, installed next to this one.
@@ -15,20 +15,11 @@ const keeperName = "exactkeeper"
 // keeperExecutable finds exactkeeper: beside this program first (the
 // installed layout on every OS), else on PATH.
 func keeperExecutable() (string, error) {
-	name := keeperName
-	if runtime.GOOS == "windows" {
-		name += ".exe"
+	p, err := platform.SiblingExecutable(keeperName)
+	if err != nil {
+		return "", fmt.Errorf("the program %s is missing next to the window program; reinstall Exact Keeper", keeperName)
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("the program %s is missing next to the window program; reinstall Exact Keeper", name)
+	return p, nil
 }
 
 // StartKeeper starts the keeper for this home dir (KeeperStarter). It

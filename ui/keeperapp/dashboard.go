@@ -6,8 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"runtime"
+
+	"github.com/exactkeeper/exactkeeper/core/platform"
 )
 
 // DashboardName is the window process's executable, installed next to
@@ -18,20 +18,11 @@ const DashboardName = "exactkeeper-dashboard"
 // DashboardExecutable finds the window program: beside this executable
 // first (the installed layout on every OS), else on PATH.
 func DashboardExecutable() (string, error) {
-	name := DashboardName
-	if runtime.GOOS == "windows" {
-		name += ".exe"
+	p, err := platform.SiblingExecutable(DashboardName)
+	if err != nil {
+		return "", fmt.Errorf("the window program %s is missing next to exactkeeper; reinstall Exact Keeper", DashboardName)
 	}
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), name)
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("the window program %s is missing next to exactkeeper; reinstall Exact Keeper", name)
+	return p, nil
 }
 
 // RunDashboard is `exactkeeper dashboard [flags]`: it runs the window
