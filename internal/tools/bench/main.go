@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,7 +29,14 @@ type config struct {
 	starts     int
 	mode       string
 	bin        string
+	only       map[string]bool // phases to run; nil: all
 }
+
+// phases names what -only can pick, in the order a run measures them.
+var phases = []string{"tray", "startup", "idle", "token", "gateway", "scale"}
+
+// wants reports whether phase p runs.
+func (c config) wants(p string) bool { return c.only == nil || c.only[p] }
 
 func main() {
 	var c config
@@ -42,8 +50,20 @@ func main() {
 	smoke := flag.Bool("smoke", false, "seconds-long run with few connections, to check the tooling (figures meaningless)")
 	doc := flag.String("doc", "", "write the table between the markers of this file (docs/performance.md)")
 	flag.StringVar(&c.bin, "bin", "", "build the programs into this folder (default: a temporary one)")
+	only := flag.String("only", "", "run only these phases, comma-separated: "+strings.Join(phases, ","))
 	flag.Parse()
 	c.mode = fmt.Sprintf("idle %s per phase, scale %d simulated days of %s, sizes %s", c.idle, c.days, c.day, *sizes)
+	if *only != "" {
+		c.only = map[string]bool{}
+		for _, p := range strings.Split(*only, ",") {
+			if p = strings.TrimSpace(p); !slices.Contains(phases, p) {
+				fmt.Fprintf(os.Stderr, "bench: unknown phase %q in -only (phases: %s)\n", p, strings.Join(phases, ","))
+				os.Exit(2)
+			}
+			c.only[p] = true
+		}
+		c.mode += ", only " + *only
+	}
 	if *smoke {
 		c.idle, c.warm, c.day, c.days, c.tokens, c.starts = 8*time.Second, 2*time.Second, 20*time.Second, 1, 20, 2
 		*sizes = "1,5,20"

@@ -49,6 +49,9 @@ func run(ctx context.Context, c config) ([]row, error) {
 		}
 	}()
 	for _, n := range c.sizes {
+		if !c.wants("startup") && !c.wants("idle") && !c.wants("token") {
+			break
+		}
 		progress("seeding %d connections with Exact's lifetimes", n)
 		h, err := real.seed(ctx, tmp, fmt.Sprintf("idle-%d", n), n, 0)
 		if err != nil {
@@ -57,6 +60,9 @@ func run(ctx context.Context, c config) ([]row, error) {
 		idleHomes = append(idleHomes, h)
 	}
 	for _, n := range c.sizes {
+		if !c.wants("scale") {
+			break
+		}
 		progress("seeding %d connections with short lifetimes", n)
 		h, err := short.seed(ctx, tmp, fmt.Sprintf("scale-%d", n), n, sc.refreshLifetime)
 		if err != nil {
@@ -67,12 +73,25 @@ func run(ctx context.Context, c config) ([]row, error) {
 	seeded := time.Now()
 
 	var rows []row
-	rows = append(rows, trayRows(c.sizes)...)
-	rows = append(rows, startupRows(ctx, c, progs, logs, idleHomes)...)
-	rows = append(rows, idleRows(ctx, c, progs, logs, idleHomes)...)
-	rows = append(rows, tokenRows(ctx, c, progs, logs, idleHomes[0])...)
-	progress("the API gateway's overhead per request (its Go benchmark)")
-	rows = append(rows, gatewayRows(ctx, c)...)
+	if c.wants("tray") {
+		rows = append(rows, trayRows(c.sizes)...)
+	}
+	if c.wants("startup") {
+		rows = append(rows, startupRows(ctx, c, progs, logs, idleHomes)...)
+	}
+	if c.wants("idle") {
+		rows = append(rows, idleRows(ctx, c, progs, logs, idleHomes)...)
+	}
+	if c.wants("token") {
+		rows = append(rows, tokenRows(ctx, c, progs, logs, idleHomes[0])...)
+	}
+	if c.wants("gateway") {
+		progress("the API gateway's overhead per request (its Go benchmark)")
+		rows = append(rows, gatewayRows(ctx, c)...)
+	}
+	if !c.wants("scale") {
+		return rows, ctx.Err()
+	}
 	// A night off: every scale chain's keep-alive is overdue when its
 	// keeper starts.
 	if wait := time.Until(seeded.Add(sc.keepAlive + 2*sc.tick)); wait > 0 {
