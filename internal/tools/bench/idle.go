@@ -14,11 +14,13 @@ const (
 	goalScaleMB    = 30.0
 )
 
-// idleRows measures, side by side under Xvfb: the bare systray program, the
-// minimal Fyne tray app and a keeper per size (phase 1); the dashboard open
+// idleRows measures, side by side under Xvfb: the bare systray program, that
+// program with an HTTP client used once against simURL (the least any
+// keeper links and loads), the minimal Fyne tray app and a keeper per size
+// (phase 1); the dashboard open
 // over the largest keeper (phase 2); that keeper after the window closed
 // (phase 3).
-func idleRows(ctx context.Context, c config, p programs, logs string, homes []*home) []row {
+func idleRows(ctx context.Context, c config, p programs, logs string, homes []*home, simURL string) []row {
 	const area = "Idle"
 	var rows []row
 	bare, err := startProc("bare fyne.io/systray", filepath.Join(logs, "baretray.log"), nil, p.baretray)
@@ -26,6 +28,11 @@ func idleRows(ctx context.Context, c config, p programs, logs string, homes []*h
 		return []row{failRow(area, "start", err)}
 	}
 	defer bare.stop()
+	bareHTTP, err := startProc("bare systray with an HTTP client", filepath.Join(logs, "barehttps.log"), nil, p.barehttps, simURL)
+	if err != nil {
+		return []row{failRow(area, "start", err)}
+	}
+	defer bareHTTP.stop()
 	fyneApp, err := startProc("minimal Fyne tray app", filepath.Join(logs, "barefyne.log"), nil, p.barefyne)
 	if err != nil {
 		return []row{failRow(area, "start", err)}
@@ -40,11 +47,11 @@ func idleRows(ctx context.Context, c config, p programs, logs string, homes []*h
 		}
 		defer keepers[i].stop()
 	}
-	progress("idle phase 1: %d programs side by side, %s warm-up, %s measured", 2+len(keepers), c.warm, c.idle)
+	progress("idle phase 1: %d programs side by side, %s warm-up, %s measured", 3+len(keepers), c.warm, c.idle)
 	if err := sleep(ctx, c.warm); err != nil {
 		return []row{failRow(area, "phase 1", err)}
 	}
-	all := append([]*proc{bare, fyneApp}, keepers...)
+	all := append([]*proc{bare, fyneApp, bareHTTP}, keepers...)
 	u, err := window(ctx, c.idle, all...)
 	if err != nil {
 		return []row{failRow(area, "phase 1", err)}
@@ -52,10 +59,11 @@ func idleRows(ctx context.Context, c config, p programs, logs string, homes []*h
 	bareRSS := u[0].rssMB
 	rows = append(rows,
 		row{area, "bare fyne.io/systray program (baseline)", u[0].String(), "", "n/a"},
-		row{area, "minimal Fyne app with a tray icon (baseline)", u[1].String(), "", "n/a"})
+		row{area, "minimal Fyne app with a tray icon (baseline)", u[1].String(), "", "n/a"},
+		row{area, "bare systray program with an HTTP client, used once (baseline: the least a keeper loads)", u[2].String(), "", "n/a"})
 	oneRSS := 0.0
 	for i := range keepers {
-		ku := u[2+i]
+		ku := u[3+i]
 		n := len(homes[i].ids)
 		idleOK := ku.cpuPct <= goalIdleCPU && ku.csPerSec <= goalIdleWakeup
 		goal := fmt.Sprintf("CPU ≤ %.1f %%, ≤ %.0f wake-up/s", goalIdleCPU, goalIdleWakeup)

@@ -80,7 +80,7 @@ func run(ctx context.Context, c config) ([]row, error) {
 		rows = append(rows, startupRows(ctx, c, progs, logs, idleHomes)...)
 	}
 	if c.wants("idle") {
-		rows = append(rows, idleRows(ctx, c, progs, logs, idleHomes)...)
+		rows = append(rows, idleRows(ctx, c, progs, logs, idleHomes, real.srv.URL)...)
 	}
 	if c.wants("token") {
 		rows = append(rows, tokenRows(ctx, c, progs, logs, idleHomes[0])...)

@@ -15,13 +15,13 @@ import (
 
 // programs are the binaries the run builds, baselines included.
 type programs struct {
-	keeper, dashboard, ctl, baretray, barefyne, keyread, tokenBound string
+	keeper, dashboard, ctl, baretray, barehttps, barefyne, keyread, tokenBound string
 }
 
 func build(ctx context.Context, dir string) (programs, error) {
 	p := programs{
 		keeper: filepath.Join(dir, "exactkeeper"), dashboard: filepath.Join(dir, "exactkeeper-dashboard"),
-		ctl: filepath.Join(dir, "exactkeeperctl"), baretray: filepath.Join(dir, "baretray"),
+		ctl: filepath.Join(dir, "exactkeeperctl"), baretray: filepath.Join(dir, "baretray"), barehttps: filepath.Join(dir, "barehttps"),
 		barefyne: filepath.Join(dir, "barefyne"), keyread: filepath.Join(dir, "benchkeyread"),
 		tokenBound: filepath.Join(dir, "benchtoken"),
 	}
@@ -34,6 +34,7 @@ func build(ctx context.Context, dir string) (programs, error) {
 		{p.dashboard, "./cmd/exactkeeper-dashboard", false},
 		{p.ctl, "./cmd/exactkeeperctl", true},
 		{p.baretray, "./internal/tools/baretray", false},
+		{p.barehttps, "./internal/tools/barehttps", false},
 		{p.barefyne, "./internal/tools/barefyne", false},
 		{p.keyread, "./internal/tools/benchkeyread", true},
 		{p.tokenBound, "./internal/tools/benchtoken", true},
