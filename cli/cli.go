@@ -237,17 +237,22 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// home returns the store for this environment.
+// store returns the store for this environment.
 func (e *Env) store() (*store.Store, error) {
-	dir := e.Getenv("EXACTKEEPER_HOME")
-	if dir == "" {
-		d, err := store.DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
+	dir, err := e.dir()
+	if err != nil {
+		return nil, err
 	}
 	return store.Open(dir)
+}
+
+// dir is the store's folder, without opening it (which creates and
+// checks folders): enough to find a running keeper's endpoint.
+func (e *Env) dir() (string, error) {
+	if dir := e.Getenv("EXACTKEEPER_HOME"); dir != "" {
+		return dir, nil
+	}
+	return store.DefaultDir()
 }
 
 func cmdVersion(_ context.Context, e *Env, args []string) error {

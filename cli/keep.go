@@ -76,26 +76,46 @@ func cmdToken(ctx context.Context, e *Env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	st, err := e.store()
-	if err != nil {
+	// A NAME given and a keeper answering is the hot path of scripts: it
+	// needs the folder's name only, so the store is opened (folders made
+	// and checked, config.json read) only when it is needed: for no
+	// NAME, no keeper, or an error to word.
+	var st *store.Store
+	openStore := func() (err error) {
+		if st == nil {
+			st, err = e.store()
+		}
 		return err
 	}
-	name, err := connectionArg(st, pos)
-	if err != nil {
-		return err
-	}
-	var tok exact.Token
-	c, err := keeperClient(st)
-	if err != nil {
-		return err
-	}
-	if c != nil {
-		tok, err = c.Token(ctx, name)
-		err = e.named(e.options(st), name, err)
+	var name, dir string
+	if len(pos) == 1 {
+		name = pos[0]
+		if dir, err = e.dir(); err != nil {
+			return err
+		}
 	} else {
+		if err := openStore(); err != nil {
+			return err
+		}
+		if name, err = connectionArg(st, pos); err != nil {
+			return err
+		}
+		dir = st.Dir
+	}
+	tok, err := askKeeper(ctx, dir, name)
+	switch {
+	case errors.Is(err, ipc.ErrNoKeeper):
+		if err := openStore(); err != nil {
+			return err
+		}
 		// The cached token, else a refresh in a helper process that
 		// survives this one being killed (helper.go).
 		tok, err = e.oneShotToken(ctx, st, name, *timeout, false)
+	case errors.As(err, new(keeperAnswer)):
+		if serr := openStore(); serr != nil {
+			return serr
+		}
+		err = e.named(e.options(st), name, errors.Unwrap(err))
 	}
 	if err != nil {
 		return err
@@ -106,6 +126,28 @@ func cmdToken(ctx context.Context, e *Env, args []string) error {
 	}
 	return writeJSON(e, tokenJSON{AccessToken: tok.AccessToken, TokenType: "bearer", ExpiresAt: tok.Expiry,
 		ExpiresIn: int(tok.Expiry.Sub(e.Now()).Seconds()), Connection: name})
+}
+
+// keeperAnswer marks an error of the token request itself, which is
+// worded with the connection's name; a keeper that cannot be reached is
+// not the connection's fault and is worded without it.
+type keeperAnswer struct{ err error }
+
+func (k keeperAnswer) Error() string { return k.err.Error() }
+func (k keeperAnswer) Unwrap() error { return k.err }
+
+// askKeeper asks the keeper of dir for name's token on one connection
+// (ipc.AskToken): ipc.ErrNoKeeper when none runs.
+func askKeeper(ctx context.Context, dir, name string) (exact.Token, error) {
+	p, err := ipc.AskToken(ctx, dir, name)
+	if err != nil {
+		return exact.Token{}, err
+	}
+	tok, err := p.Token()
+	if err != nil {
+		return exact.Token{}, keeperAnswer{err}
+	}
+	return tok, nil
 }
 
 func cmdRefresh(ctx context.Context, e *Env, args []string) error {

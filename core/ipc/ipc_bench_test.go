@@ -28,3 +28,22 @@ func BenchmarkDialToken(b *testing.B) {
 		c.Close()
 	}
 }
+
+// BenchmarkAskToken is the same with AskToken, what `exactkeeperctl token`
+// uses now: the check pipelined ahead of the request on one connection,
+// no http.Client.
+func BenchmarkAskToken(b *testing.B) {
+	fb := newFake()
+	fb.token = exact.Token{AccessToken: strings.Repeat("a", 900), Expiry: time.Now().Add(10 * time.Minute)}
+	dir, _ := serve(b, &Server{Backend: fb})
+	ctx := context.Background()
+	for b.Loop() {
+		p, err := AskToken(ctx, dir, "acme")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if tok, err := p.Token(); err != nil || len(tok.AccessToken) != 900 {
+			b.Fatalf("token of %d bytes, %v", len(tok.AccessToken), err)
+		}
+	}
+}
