@@ -5,6 +5,7 @@ import (
 	"errors"
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/i18n"
@@ -33,7 +34,14 @@ const (
 // .body (assets/translations/login). They follow the browser's language,
 // not the app's, since the browser may be on another PC than the app.
 
-var pageTmpl = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// pageTmpl is parsed on first use, not at package start: every program
+// links this package, and `exactkeeperctl token` should not pay for a page
+// it never shows.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageSource))
+})
+
+const pageSource = `<!DOCTYPE html>
 <html lang="{{.Lang}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -47,7 +55,7 @@ h1{font-size:1.4em;color:{{.Color}}}</style>
 {{if .Said}}<p id="said">{{.SaidLabel}} “{{.Said}}”</p>{{end}}
 <p id="advice">{{.Body}}</p>
 </body></html>
-`))
+`
 
 // outcomeNames are the data-outcome values tests and scripts read.
 var outcomeNames = map[outcome]string{
@@ -129,7 +137,7 @@ func renderPage(language string, p page) []byte {
 	}
 	var b bytes.Buffer
 	// The template and its data are fixed, so Execute cannot fail halfway.
-	_ = pageTmpl.Execute(&b, struct {
+	_ = pageTmpl().Execute(&b, struct {
 		Lang, Title, Body, SaidLabel, Said, Who, Refresh, Color, Outcome string
 	}{language, title, body, i18n.TIn(language, "login.page.said"), p.said, p.who, p.refresh, color, outcomeNames[p.o]})
 	return b.Bytes()
