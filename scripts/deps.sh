@@ -7,6 +7,8 @@ want=(
   pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
   # the OS keychain (Secret Service) and a session bus
   dbus dbus-daemon dbus-x11 gnome-keyring libsecret-tools
+  # Europe/Amsterdam for the keep-alive plan (only Windows builds embed it)
+  tzdata
 )
 case "${1:-build}" in
 test)

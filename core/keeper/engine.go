@@ -640,7 +640,7 @@ func (e *engine) status() []ConnStatus {
 	out := make([]ConnStatus, 0, len(e.order))
 	for _, id := range e.order {
 		c := e.chains[id]
-		cs := StatusOf(c.conn, c.st, e.keepAlive, now)
+		cs := describe(c.conn, c.st)
 		// The engine knows the access token itself, so its window is exact.
 		cs.NextRefresh = Plan(c.st, now, e.keepAlive, c.conn.RefreshLifetimeOr(), c.access).At
 		if c.localErr != "" {

@@ -70,3 +70,14 @@ func BenchmarkTokenFromMemory500(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStatus500 is the status the tray asks for on every tick (30 s)
+// with 500 chains.
+func BenchmarkStatus500(b *testing.B) {
+	e := benchEngine(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
+	for b.Loop() {
+		if got := len(e.status()); got != benchChains {
+			b.Fatalf("%d statuses, want %d", got, benchChains)
+		}
+	}
+}

@@ -3,9 +3,6 @@ package keeper
 import (
 	"sync"
 	"time"
-	// Windows has no zoneinfo of its own: the keep-alive plan needs
-	// Europe/Amsterdam everywhere.
-	_ "time/tzdata"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/store"
@@ -75,8 +72,8 @@ func Plan(st store.ConnState, now time.Time, keepAlive, refreshLifetime time.Dur
 // busy hour beats a lapsed login.
 const busyHourLapseMargin = time.Hour
 
-// amsterdam is Exact's zone, loaded on first use (from the embedded
-// tzdata when the system has none).
+// amsterdam is Exact's zone, loaded on first use (from the system's
+// zoneinfo, on Windows from the embedded tzdata: tzdata_windows.go).
 var amsterdam = sync.OnceValue(func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Amsterdam")
 	if err != nil {
@@ -171,6 +168,15 @@ func handOutMargin(lifetime time.Duration) time.Duration {
 // StatusOf is what status screens show of one connection at now. It is pure,
 // so `exactkeeperctl status` can use it when no keeper runs.
 func StatusOf(c store.Connection, st store.ConnState, keepAlive time.Duration, now time.Time) ConnStatus {
+	cs := describe(c, st)
+	cs.NextRefresh = Plan(st, now, keepAlive, c.RefreshLifetimeOr(), exact.Token{}).At
+	return cs
+}
+
+// describe is StatusOf without NextRefresh: the engine plans with the
+// access token it holds, and planning twice per connection doubled the
+// cost of every status asked (the tray asks every 30 s).
+func describe(c store.Connection, st store.ConnState) ConnStatus {
 	cs := ConnStatus{
 		ID:           c.ID,
 		Name:         c.Name,
@@ -194,6 +200,5 @@ func StatusOf(c store.Connection, st store.ConnState, keepAlive time.Duration, n
 	if !st.LastRefresh.IsZero() {
 		cs.LapsesAt = st.LastRefresh.Add(c.RefreshLifetimeOr())
 	}
-	cs.NextRefresh = Plan(st, now, keepAlive, c.RefreshLifetimeOr(), exact.Token{}).At
 	return cs
 }

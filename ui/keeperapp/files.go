@@ -30,6 +30,8 @@ type files struct {
 	cfg       store.Config
 	state     store.State
 	cfgChange bool // config.json changed since the last successful reminder check
+	// gen counts the reads: the tray's view is evaluated again after one.
+	gen int
 }
 
 func newFiles(st *store.Store) *files {
@@ -81,5 +83,6 @@ func (f *files) read(now time.Time) (store.Config, store.State, error) {
 		f.cfgChange = true
 	}
 	f.have, f.cfgStamp, f.stStamp, f.readAt, f.cfg, f.state = true, cs, ss, now, cfg, state
+	f.gen++
 	return cfg, state, nil
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// Autostart, when set, is switched on by default once the first
 	// connection exists (platform.EnsureDefault); nil in demo mode.
 	Autostart platform.Autostart
+
+	// evaluated, set only by tests, hears the moment of each complete
+	// evaluation of the tray's view.
+	evaluated chan<- time.Time
 }
 
 // Run runs the keeper process until ctx ends or the user quits. When another
@@ -166,6 +170,8 @@ type app struct {
 	failingNotified map[string]bool
 	// files is the last read of config.json and state.json (loop only).
 	files *files
+	// view is what the tray's last evaluation was made of (loop only).
+	view view
 
 	mu        sync.Mutex
 	dashboard *exec.Cmd     // the running window process, if any
@@ -180,7 +186,7 @@ func (a *app) loop(ctx context.Context) {
 	tick, stop := a.o.Clock.NewTicker(a.o.Tick)
 	defer stop()
 	a.ensureAutostart()
-	a.refreshView(ctx)
+	a.refreshView(ctx, true)
 	if cfg, err := a.st.LoadConfig(); a.o.OpenOnStart || (err == nil && len(cfg.Connections) == 0) {
 		a.openDashboard(a.o.OpenFocus)
 	}
@@ -193,9 +199,9 @@ func (a *app) loop(ctx context.Context) {
 				return
 			}
 			a.onEvent(ev)
-			a.refreshView(ctx)
+			a.refreshView(ctx, true)
 		case <-tick:
-			a.refreshView(ctx)
+			a.refreshView(ctx, false)
 		case id := <-a.tray.Clicked():
 			a.onClick(ctx, id)
 		case focus := <-a.activate:
@@ -205,7 +211,9 @@ func (a *app) loop(ctx context.Context) {
 }
 
 // refreshView redraws the tray and raises the reminders that became due.
-func (a *app) refreshView(ctx context.Context) {
+// A tick (force false) whose inputs are those of the last evaluation, before
+// the moment passing time could change its outcome, does nothing more.
+func (a *app) refreshView(ctx context.Context, force bool) {
 	now := a.o.Clock.Now()
 	conns, err := a.k.Status(ctx)
 	if err != nil {
@@ -217,33 +225,53 @@ func (a *app) refreshView(ctx context.Context) {
 		a.o.Logger.Warn("config or state", "err", err)
 		return
 	}
+	lang := i18n.Language()
+	if !force && a.view.current(conns, a.files.gen, lang, now) {
+		return
+	}
+	a.view.ok = false // until this evaluation is complete
 	rules := remind.RulesFrom(cfg.Settings, time.Local)
-	due := remind.Due(now, remind.ConnsFrom(cfg, state), cfg.Delegations, rules)
+	rconns := remind.ConnsFrom(cfg, state)
+	due := remind.Due(now, rconns, cfg.Delegations, rules)
 	a.tray.Update(conns, due, now)
 	// remind.Check re-reads both files and takes state.json's lock: only
 	// worth it when a reminder is to fire, or when the config changed (it
 	// then forgets reminders of removed connections).
-	if len(remind.Pending(due, state.Reminders)) == 0 && !a.files.cfgChange {
-		a.notifyFailing(conns, now)
-		return
-	}
-	pending, err := remind.Check(a.st, now, time.Local)
-	if err != nil {
-		a.o.Logger.Warn("reminders", "err", err)
-		return
-	}
-	a.files.cfgChange = false
-	for _, r := range pending {
-		title, body := notify.ForReminder(r)
-		a.send(notify.ReminderSubject(r), title, body)
+	if len(remind.Pending(due, state.Reminders)) > 0 || a.files.cfgChange {
+		pending, err := remind.Check(a.st, now, time.Local)
+		if err != nil {
+			a.o.Logger.Warn("reminders", "err", err)
+			return
+		}
+		a.files.cfgChange = false
+		for _, r := range pending {
+			title, body := notify.ForReminder(r)
+			a.send(notify.ReminderSubject(r), title, body)
+		}
 	}
 	a.notifyFailing(conns, now)
+	var upcoming []remind.Reminder
+	if len(conns) > tray.MaxStatusLines {
+		upcoming = remind.Upcoming(now, rconns, cfg.Delegations, rules)
+	}
+	a.view = view{ok: true, conns: conns, gen: a.files.gen, lang: lang, at: now, until: horizon(conns, upcoming, now)}
+	if a.o.evaluated != nil {
+		select {
+		case a.o.evaluated <- now:
+		default:
+		}
+	}
 }
 
 // notifyFailing says "failing for more than a day" once per run of
 // failures; the reminders already cover needs-reconnect and lapses.
 func (a *app) notifyFailing(conns []keeper.ConnStatus, now time.Time) {
 	for _, c := range conns {
+		// ForFailing's own first condition, checked before it words a
+		// verdict: most connections are not failing.
+		if c.FailingSince.IsZero() || now.Sub(c.FailingSince) < notify.FailingNotifyAfter {
+			continue
+		}
 		if title, body, ok := notify.ForFailing(c, now); ok {
 			key := c.ID + "@" + c.FailingSince.String()
 			if !a.failingNotified[key] {

@@ -76,6 +76,7 @@ type harness struct {
 	browsed chan string // addresses the Help item opened
 	quit    chan struct{}
 	clock   *clock
+	evals   chan time.Time // the moments of the tray view's evaluations
 	cancel  context.CancelFunc
 	stopped chan error
 }
@@ -87,12 +88,13 @@ func start(t *testing.T, dir string, now time.Time) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, dir: dir, host: newHost(), notes: make(notifier, 16), opened: make(chan []string, 16),
 		browsed: make(chan string, 4), quit: make(chan struct{}), cancel: cancel, stopped: make(chan error, 1),
-		clock: &clock{now: now, ticks: make(chan time.Time)}}
+		clock: &clock{now: now, ticks: make(chan time.Time)}, evals: make(chan time.Time, 64)}
 	o := Options{
 		Dir: dir, Vault: vault.NewMemory(), Clock: h.clock, Host: h.host, Notifier: h.notes, Tick: trayTick,
 		Dashboard: func(args ...string) error { h.opened <- args; return nil },
 		Quit:      func() { close(h.quit) },
 		Browser:   browser(h.browsed),
+		evaluated: h.evals,
 	}
 	go func() { h.stopped <- Run(ctx, o) }()
 	t.Cleanup(func() { h.stop() })

@@ -85,6 +85,31 @@ func urgent(r remind.Reminder) bool {
 // Attention: nothing is set up yet, a connection is failing, paused, needs
 // attention, comes near its lapse, or a reminder is due. Otherwise OK.
 func StateOf(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) State {
+	return stateOf(conns, due, verdictsOf(conns, now))
+}
+
+// verdictsOf is core/present's verdict of each connection. Update asks it
+// once for the icon and the menu: each verdict formats several sentences,
+// and at 500 connections asking twice was most of an idle keeper's CPU
+// (issue 13).
+func verdictsOf(conns []keeper.ConnStatus, now time.Time) []present.Verdict {
+	vs := make([]present.Verdict, len(conns))
+	for i, c := range conns {
+		vs[i] = present.Connection(c, now)
+	}
+	return vs
+}
+
+// worst is present.Worst over verdicts already made.
+func worst(vs []present.Verdict) present.Level {
+	w := present.Fine
+	for _, v := range vs {
+		w = max(w, v.Level)
+	}
+	return w
+}
+
+func stateOf(conns []keeper.ConnStatus, due []remind.Reminder, verdicts []present.Verdict) State {
 	st := StateOK
 	if len(conns) == 0 || len(due) > 0 {
 		st = StateAttention
@@ -94,7 +119,7 @@ func StateOf(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) St
 			return StateAction
 		}
 	}
-	switch present.Worst(conns, now) {
+	switch worst(verdicts) {
 	case present.Action:
 		return StateAction
 	case present.Attention, present.Notice:
@@ -161,11 +186,11 @@ const (
 // (disabled when it could do nothing for any connection: only a new login
 // or the client secret helps), "Open Exact Keeper" and "Quit".
 func Menu(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) []Item {
+	return menu(conns, due, verdictsOf(conns, now))
+}
+
+func menu(conns []keeper.ConnStatus, due []remind.Reminder, verdicts []present.Verdict) []Item {
 	var items []Item
-	verdicts := make([]present.Verdict, len(conns))
-	for i, c := range conns {
-		verdicts[i] = present.Connection(c, now)
-	}
 	switch {
 	case len(conns) == 0:
 		items = append(items, Item{ID: PrefixStatus, Label: i18n.T("tray.no-connections"), Disabled: true})
@@ -309,9 +334,10 @@ func New(h Host, opts Options) *Tray { return &Tray{h: h, opts: opts} }
 // Update shows the state of conns and the due reminders at now, touching
 // the host only for what changed (a rebuilt menu flickers when open).
 func (t *Tray) Update(conns []keeper.ConnStatus, due []remind.Reminder, now time.Time) {
-	st := StateOf(conns, due, now)
+	verdicts := verdictsOf(conns, now)
+	st := stateOf(conns, due, verdicts)
 	tip := Tooltip(conns, st)
-	items := Menu(conns, due, now)
+	items := menu(conns, due, verdicts)
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
