@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/exactkeeper/exactkeeper/assets"
-	"html/template"
+	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -225,14 +225,45 @@ func loginPage(w http.ResponseWriter, status int, ar authRequest) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pages().ExecuteTemplate(w, "login", ar)
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(pageHead + `
+<p>An app (client ID <code>` + e(ar.ClientID) + `</code>) asks for access to your administration.</p>
+`)
+	if ar.Error != "" {
+		b.WriteString(`<p class="error" id="error" role="alert">` + e(ar.Error) + `</p>`)
+	}
+	b.WriteString(`
+<form method="post" action="auth" autocomplete="on">
+<input type="hidden" name="client_id" value="` + e(ar.ClientID) + `">
+<input type="hidden" name="redirect_uri" value="` + e(ar.RedirectURI) + `">
+<input type="hidden" name="response_type" value="` + e(ar.ResponseType) + `">
+<input type="hidden" name="state" value="` + e(ar.State) + `">
+<input type="hidden" name="code_challenge" value="` + e(ar.CodeChallenge) + `">
+<input type="hidden" name="code_challenge_method" value="` + e(ar.CodeChallengeMethod) + `">
+<label for="username">User name</label>
+<input id="username" name="username" value="` + e(ar.UserName) + `" autocomplete="username" autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password">
+<div class="actions">
+<button id="login" type="submit">Log in</button>
+<button id="deny" name="deny" value="1">Deny</button>
+</div>
+</form>
+</main></body></html>
+`)
+	_, _ = io.WriteString(w, b.String())
 }
 
 func errorPage(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = pages().ExecuteTemplate(w, "error", msg)
+	_, _ = io.WriteString(w, pageHead+`
+<p class="error" id="error" role="alert">`+html.EscapeString(msg)+`</p>
+<p>Close this window and check the app's settings.</p>
+</main></body></html>
+`)
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
@@ -244,7 +275,22 @@ func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	slices.SortFunc(info.Apps, func(a, b App) int { return strings.Compare(a.ClientID, b.ClientID) })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pages().ExecuteTemplate(w, "index", info)
+	var b strings.Builder
+	b.WriteString(pageHead + `
+<p>This is the Exact Online simulator. Registered apps:</p>
+`)
+	for _, a := range info.Apps {
+		b.WriteString(`<p>Client ID <code>` + html.EscapeString(a.ClientID) + `</code><br>Redirect URIs:`)
+		for _, u := range a.RedirectURIs {
+			b.WriteString(`<br><code>` + html.EscapeString(u) + `</code>`)
+		}
+		b.WriteString(`</p>`)
+	}
+	b.WriteString(`
+<p>Counters: <a href="sim/stats">sim/stats</a></p>
+</main></body></html>
+`)
+	_, _ = io.WriteString(w, b.String())
 }
 
 const pageHead = `<!doctype html>
@@ -269,41 +315,7 @@ code{font-size:12px;word-break:break-all}
 <p class="brand">Exact Online</p><p class="sub">Simulator: no real administration is involved.</p>
 `
 
-// pages are parsed on first use: exactkeeperctl links the simulator for
-// `sim`, and a template parsed at init would slow every command, `token`
-// included (docs/performance.md).
-var pages = sync.OnceValue(func() *template.Template { return template.Must(template.New("").Parse(pagesText)) })
-
-const pagesText = `
-{{define "login"}}` + pageHead + `
-<p>An app (client ID <code>{{.ClientID}}</code>) asks for access to your administration.</p>
-{{if .Error}}<p class="error" id="error" role="alert">{{.Error}}</p>{{end}}
-<form method="post" action="auth" autocomplete="on">
-<input type="hidden" name="client_id" value="{{.ClientID}}">
-<input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
-<input type="hidden" name="response_type" value="{{.ResponseType}}">
-<input type="hidden" name="state" value="{{.State}}">
-<input type="hidden" name="code_challenge" value="{{.CodeChallenge}}">
-<input type="hidden" name="code_challenge_method" value="{{.CodeChallengeMethod}}">
-<label for="username">User name</label>
-<input id="username" name="username" value="{{.UserName}}" autocomplete="username" autofocus>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password">
-<div class="actions">
-<button id="login" type="submit">Log in</button>
-<button id="deny" name="deny" value="1">Deny</button>
-</div>
-</form>
-</main></body></html>
-{{end}}
-{{define "error"}}` + pageHead + `
-<p class="error" id="error" role="alert">{{.}}</p>
-<p>Close this window and check the app's settings.</p>
-</main></body></html>
-{{end}}
-{{define "index"}}` + pageHead + `
-<p>This is the Exact Online simulator. Registered apps:</p>
-{{range .Apps}}<p>Client ID <code>{{.ClientID}}</code><br>Redirect URIs:{{range .RedirectURIs}}<br><code>{{.}}</code>{{end}}</p>{{end}}
-<p>Counters: <a href="sim/stats">sim/stats</a></p>
-</main></body></html>
-{{end}}`
+// The pages are put together by hand, each value through
+// html.EscapeString (all sit in element text or double-quoted attributes):
+// html/template, linked into every program that links the simulator, cost
+// about 3 MB of binary paged in at each start (docs/performance.md).

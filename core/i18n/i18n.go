@@ -2,8 +2,8 @@
 // notifications, the dashboard, the command line, the browser pages and the
 // calendar export. It reads every <lang>.json under assets/translations
 // (flat {"key": "text"} files, the format Fyne's lang package also reads),
-// so all of them speak the same words. Texts are text/template strings with
-// {{.Name}}-style placeholders. T, Tf and Plural answer in the app's
+// so all of them speak the same words. Texts have {{.Name}} placeholders
+// (fields.go). T, Tf and Plural answer in the app's
 // language; TIn, TfIn and PluralIn in a given one (a browser's
 // Accept-Language, the CLI's LANG).
 //
@@ -20,7 +20,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/template"
 
 	"github.com/exactkeeper/exactkeeper/assets"
 )
@@ -139,8 +138,7 @@ type catalogue struct {
 }
 
 type parsed struct {
-	t      *template.Template
-	fields []string
+	pieces []piece
 }
 
 func (c *catalogue) languages() []string {
@@ -171,8 +169,8 @@ func (c *catalogue) format(lang, key string, args map[string]any) string {
 	c.tmu.Lock()
 	p, ok := c.tmpls[id]
 	if !ok {
-		if t, err := template.New(key).Parse(text); err == nil {
-			p = &parsed{t: t, fields: fields(t.Tree)}
+		if ps, ok := parseText(text); ok {
+			p = &parsed{pieces: ps}
 		}
 		if c.tmpls == nil {
 			c.tmpls = map[string]*parsed{}
@@ -183,19 +181,7 @@ func (c *catalogue) format(lang, key string, args map[string]any) string {
 	if p == nil {
 		return text
 	}
-	// A forgotten argument shows as a gap rather than as "<no value>".
-	full := make(map[string]any, len(p.fields)+len(args))
-	for _, f := range p.fields {
-		full[f] = ""
-	}
-	for k, v := range args {
-		full[k] = v
-	}
-	var b bytes.Buffer
-	if err := p.t.Execute(&b, full); err != nil {
-		return text
-	}
-	return b.String()
+	return expand(p.pieces, args)
 }
 
 // load reads every <lang>.json below dir. A key may appear in only one file

@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,15 +20,51 @@ func mustLoad(t *testing.T) *catalogue {
 	return c
 }
 
-// placeholders lists the {{.Field}} names a text uses.
+// placeholders lists the {{.Field}} names a text uses; anything else
+// between {{ and }} fails the test, since Tf would show it as written.
 func placeholders(t *testing.T, key, text string) []string {
 	t.Helper()
-	tm, err := template.New(key).Parse(text)
-	if err != nil {
-		t.Errorf("%s: not a valid template: %v", key, err)
+	ps, ok := parseText(text)
+	if !ok {
+		t.Errorf("%s: a {{…}} that is not a {{.Name}} placeholder: %q", key, text)
 		return nil
 	}
-	return fields(tm.Tree)
+	return fields(ps)
+}
+
+// Every text of the catalogue comes out of Tf as text/template, which
+// earlier versions used, made it: same placeholders, same printing of
+// strings, numbers, errors and missing arguments.
+func TestExpandIsTextTemplate(t *testing.T) {
+	c := mustLoad(t)
+	for lang, texts := range c.texts {
+		for key, text := range texts {
+			ps, ok := parseText(text)
+			if !ok {
+				t.Errorf("%s/%s: not made of {{.Name}} placeholders: %q", lang, key, text)
+				continue
+			}
+			args := map[string]any{}
+			for i, f := range fields(ps) {
+				switch i % 3 {
+				case 0:
+					args[f] = "<a & \"b\">"
+				case 1:
+					args[f] = 42
+				default:
+					args[f] = errors.New("boom")
+				}
+			}
+			tm := template.Must(template.New(key).Parse(text))
+			var want strings.Builder
+			if err := tm.Execute(&want, args); err != nil {
+				t.Fatalf("%s/%s: %v", lang, key, err)
+			}
+			if got := expand(ps, args); got != want.String() {
+				t.Errorf("%s/%s: expand = %q, text/template = %q", lang, key, got, want.String())
+			}
+		}
+	}
 }
 
 func TestEmbeddedCatalogueIsComplete(t *testing.T) {
@@ -209,8 +246,8 @@ func TestSetLanguage(t *testing.T) {
 	}
 }
 
-// The parity test relies on fields finding every placeholder, including
-// those inside if/range/with blocks.
+// The parity test relies on fields finding every placeholder; anything but
+// {{.Name}} is refused.
 func TestFields(t *testing.T) {
 	tests := []struct {
 		text string
@@ -219,14 +256,33 @@ func TestFields(t *testing.T) {
 		{"plain", []string{}},
 		{"{{.Name}}: {{.Ago}}", []string{"Ago", "Name"}},
 		{"{{.N}} {{.N}}", []string{"N"}},
-		{"{{if .X}}{{.Y}}{{else}}{{.Z}}{{end}}", []string{"X", "Y", "Z"}},
-		{"{{range .L}}{{.}}{{end}}{{with .W}}{{.V}}{{end}}", []string{"L", "V", "W"}},
-		{"{{printf \"%d\" .N}}", []string{"N"}},
+		{"{{ .Spaced }} and {{.Under_score1}}", []string{"Spaced", "Under_score1"}},
+		{"no {{ placeholders }} here", nil},
+		{"{{if .X}}{{.Y}}{{end}}", nil},
+		{"{{printf \"%d\" .N}}", nil},
+		{"{{.}}", nil},
+		{"{{.1N}}", nil},
+		{"{{.A.B}}", nil},
+		{"open {{.N", nil},
 	}
 	for _, tt := range tests {
-		if got := placeholders(t, tt.text, tt.text); !reflect.DeepEqual(got, tt.want) {
+		ps, ok := parseText(tt.text)
+		if ok != (tt.want != nil) {
+			t.Errorf("parseText(%q): ok = %v, want %v", tt.text, ok, tt.want != nil)
+			continue
+		}
+		if got := fields(ps); ok && !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("fields(%q) = %v, want %v", tt.text, got, tt.want)
 		}
+	}
+}
+
+// A text whose {{…}} is not a placeholder is shown as written, not half
+// expanded.
+func TestBrokenTextShownAsWritten(t *testing.T) {
+	c := &catalogue{texts: map[string]map[string]string{"en": {"k": "Hi {{if .X}}there{{end}}"}}}
+	if got := c.format("en", "k", map[string]any{"X": true}); got != "Hi {{if .X}}there{{end}}" {
+		t.Errorf("format = %q", got)
 	}
 }
 

@@ -1,11 +1,9 @@
 package login
 
 import (
-	"bytes"
 	"errors"
-	"html/template"
+	"html"
 	"strings"
-	"sync"
 
 	"github.com/exactkeeper/exactkeeper/core/exact"
 	"github.com/exactkeeper/exactkeeper/core/i18n"
@@ -34,28 +32,11 @@ const (
 // .body (assets/translations/login). They follow the browser's language,
 // not the app's, since the browser may be on another PC than the app.
 
-// pageTmpl is parsed on first use, not at package start: every program
-// links this package, and `exactkeeperctl token` should not pay for a page
-// it never shows.
-var pageTmpl = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("page").Parse(pageSource))
-})
-
-const pageSource = `<!DOCTYPE html>
-<html lang="{{.Lang}}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-{{if .Refresh}}<meta http-equiv="refresh" content="1;url={{.Refresh}}">
-{{end}}<title>{{.Title}} - Exact Keeper</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#222}
-h1{font-size:1.4em;color:{{.Color}}}</style>
-</head><body>
-<h1 id="title" data-outcome="{{.Outcome}}">{{.Title}}</h1>
-{{if .Who}}<p id="who">{{.Who}}</p>{{end}}
-{{if .Said}}<p id="said">{{.SaidLabel}} “{{.Said}}”</p>{{end}}
-<p id="advice">{{.Body}}</p>
-</body></html>
-`
+// The page is put together by hand, each value through html.EscapeString:
+// it has no logic beyond two optional lines, and html/template linked into
+// every program (this package is in all of them) cost about 3 MB of binary,
+// paged in at each start (issue 13). Every value sits in element text or a
+// double-quoted attribute, where that escaping is complete.
 
 // outcomeNames are the data-outcome values tests and scripts read.
 var outcomeNames = map[outcome]string{
@@ -135,12 +116,35 @@ func renderPage(language string, p page) []byte {
 	case outcomeConnecting, outcomeAPIRefused:
 		color = "#7a5b00"
 	}
-	var b bytes.Buffer
-	// The template and its data are fixed, so Execute cannot fail halfway.
-	_ = pageTmpl().Execute(&b, struct {
-		Lang, Title, Body, SaidLabel, Said, Who, Refresh, Color, Outcome string
-	}{language, title, body, i18n.TIn(language, "login.page.said"), p.said, p.who, p.refresh, color, outcomeNames[p.o]})
-	return b.Bytes()
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html>
+<html lang="` + e(language) + `"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+`)
+	if p.refresh != "" {
+		b.WriteString(`<meta http-equiv="refresh" content="1;url=` + e(p.refresh) + `">
+`)
+	}
+	b.WriteString(`<title>` + e(title) + ` - Exact Keeper</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;color:#222}
+h1{font-size:1.4em;color:` + color + `}</style>
+</head><body>
+<h1 id="title" data-outcome="` + e(outcomeNames[p.o]) + `">` + e(title) + `</h1>
+`)
+	if p.who != "" {
+		b.WriteString(`<p id="who">` + e(p.who) + `</p>`)
+	}
+	b.WriteString("\n")
+	if p.said != "" {
+		b.WriteString(`<p id="said">` + e(i18n.TIn(language, "login.page.said")) + ` “` + e(p.said) + `”</p>`)
+	}
+	b.WriteString(`
+<p id="advice">` + e(body) + `</p>
+</body></html>
+`)
+	return []byte(b.String())
 }
 
 // final is the outcome of the code exchange, as Finish reported it.
