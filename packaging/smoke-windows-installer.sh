@@ -7,6 +7,12 @@
 # with a scripted browser login, ask the running keeper for a token, the
 # status and a refresh, then uninstall silently and check that everything
 # is gone except the secrets (a silent uninstall keeps them).
+# The window, exactkeeper-dashboard.exe, must reach the keeper over its
+# named pipe: the one the keeper opens itself (no connection yet, then at an
+# exactkeeper: link) and one started directly; each logs the IPC handshake
+# on stderr, which is checked. Screenshots of the windows and the tray are
+# best effort (OpenGL under wine is fragile) and go to SMOKE_SHOTS (default
+# dist/smoke-screenshots), printed at the end.
 # Given the core/netproxy test binary, its Windows tests run too: the
 # registry reader and a proxy script evaluated by WinHTTP.
 # Usage (inside a desktop session, e.g. scripts/with-session.sh):
@@ -34,6 +40,35 @@ cleanup() {
 }
 trap cleanup EXIT
 w() { "$wine" "$@" 2>>"$SMOKE_LOG" | tr -d '\r'; }
+shots=${SMOKE_SHOTS:-$(dirname "$setup")/smoke-screenshots}
+mkdir -p "$shots"
+rm -f "$shots"/*.png
+# handshake LOG [N]: the window logged reaching the keeper over the named
+# pipe (ui/dashboard's handshake line) at least N times (default 1).
+handshake() { [ "$(grep -c '^dashboard: connected.* to the keeper over named pipe' "$1")" -ge "${2:-1}" ]; }
+# shoot NAME WINDOW-ID [CONVERT-OPTION...]: raises the X window wine made and
+# saves it as NAME.png (through convert with the options, if any); best effort (needs xdotool and imagemagick, which
+# scripts/deps.sh test installs), so it never fails the smoke.
+shoot() {
+  local name=$1 id=$2
+  shift 2
+  [ -n "$id" ] && command -v import >/dev/null || return 0
+  xdotool windowraise "$id" >/dev/null 2>&1 || true
+  # The raise is asynchronous and a window repaints on expose; there is no
+  # event to wait for from here.
+  sleep 2
+  import -window "$id" "$shots/$name.png" >>"$SMOKE_LOG" 2>&1 || return 0
+  [ $# -eq 0 ] || convert "$shots/$name.png" "$@" "$shots/$name.png" >>"$SMOKE_LOG" 2>&1 || true
+  echo "note  $SMOKE_OS: screenshot $shots/$name.png"
+}
+# window_of PID: the dashboard window of a wine process (wine sets
+# _NET_WM_PID), else any dashboard window.
+window_of() {
+  local id
+  id=$(xdotool search --pid "$1" --name '^Exact Keeper$' 2>/dev/null | tail -1 || true)
+  [ -n "$id" ] || id=$(xdotool search --name '^Exact Keeper$' 2>/dev/null | tail -1 || true)
+  echo "$id"
+}
 # A free loopback port (the kernel picks it; reused at once by wine).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -80,6 +115,9 @@ check "simulator names its demo app" test -n "$client_id" -a -n "$client_secret"
 "$wine" "$dir/exactkeeper.exe" -v >"$work/keeper.log" 2>&1 &
 keeper=$!
 pids+=($keeper)
+# With no connection yet, the keeper opens the window (onboarding) itself,
+# with its stderr into the keeper's log: the first client of the pipe.
+check "the window the keeper opened reached it over the named pipe" wait_for 120 handshake "$work/keeper.log"
 # connect --no-browser prints the login address first; the "browser" is
 # curl: the login form posts the same fields as that address's query.
 printf '%s\n' "$client_secret" | "$wine" "$ctl" connect --name Smoke --base-url "http://127.0.0.1:$sim_port" \
@@ -100,18 +138,53 @@ wait "$connect" || code=$?
 cat "$work/connect.out" "$work/connect.err" >>"$SMOKE_LOG"
 check "connect succeeds (exit $code)" test "$code" = 0
 check "the keeper runs" kill -0 "$keeper"
-# Under wine on a busy machine the first call can miss the CLI's 5 s ping.
+# The first client of a keeper built before core/ipc's claimStrayInstance
+# missed the CLI's 5 s ping under wine; polling keeps the check fair to a
+# slow machine.
 check "token from the running keeper" wait_for 60 bash -c "'$wine' '$ctl' token Smoke 2>>'$SMOKE_LOG' | tr -d '\r' | grep -Eq '^[A-Za-z0-9._~+/=-]{8,}$'"
 check "status names the connection" bash -c "'$wine' '$ctl' status 2>>'$SMOKE_LOG' | tr -d '\r' | grep -q Smoke"
 check "refresh" "$wine" "$ctl" refresh Smoke
+# The tray under wine: without a tray host on the X display, wine's
+# explorer shows the icons in a small "Wine System Tray" window.
+tray_win=$(xdotool search --name '^Wine System Tray$' 2>/dev/null | head -1 || true)
+shoot tray "$tray_win" -scale 300%
+# Its menu (fyne.io/systray) opens on a right click on the icon. Best
+# effort too.
+tray_menu() {
+  local X Y WIDTH HEIGHT WINDOW SCREEN
+  eval "$(xdotool getwindowgeometry --shell "$tray_win")"
+  xdotool mousemove $((X + 10)) $((Y + 10)) click 3
+  sleep 2 # the menu is drawn by another process; nothing to wait on
+  # The menu opens beside the pointer, above it near the screen's top.
+  import -window root "$work/root.png" &&
+    convert "$work/root.png" -crop "360x240+$((X > 40 ? X - 40 : 0))+$((Y > 120 ? Y - 120 : 0))" +repage "$shots/tray-menu.png" &&
+    echo "note  $SMOKE_OS: screenshot $shots/tray-menu.png"
+  # Escape, and a click on the bare screen beside it, close the menu.
+  xdotool key Escape mousemove 1270 790 click 1
+}
+if [ -n "$tray_win" ] && command -v import >/dev/null; then
+  tray_menu 2>>"$SMOKE_LOG" || true
+fi
+
+# The window started directly, as a shortcut to it would: its handshake
+# goes to its own stderr.
+"$wine" "$dir/exactkeeper-dashboard.exe" >"$work/dashboard.log" 2>&1 &
+dash=$!
+pids+=($dash)
+check "exactkeeper-dashboard.exe started directly reached the keeper over the named pipe" wait_for 120 handshake "$work/dashboard.log"
+shoot dashboard "$(window_of "$dash")"
+kill "$dash" 2>/dev/null || true
+check "the directly started window ended" wait_for 30 bash -c "! kill -0 $dash"
+cat "$work/dashboard.log" >>"$SMOKE_LOG"
 # A click on a toast: Windows runs the registered exactkeeper: command
 # (checked above) with the link as "%1", and that second start hands the
 # subject to the running keeper. Wine's shell does not look in
 # HKCU\Software\Classes, so the command is run as Windows would run it.
 conn_id=$(sed -n 's/^ *"id": "\([0-9a-f]*\)",$/\1/p' "$app_data/exactkeeper/config.json" | head -1)
 check "the connection has an ID ($conn_id)" test -n "$conn_id"
-# Under wine on a busy machine the second start's 5 s ping can miss the
-# keeper; it then waits as a keeper of its own, so each try is bounded.
+# Before core/ipc's pipeInUse, a second start under wine could open the
+# same pipe name again and wait as a keeper of its own; each try stays
+# bounded in case anything like it comes back.
 handover() {
   local i
   for i in 1 2 3; do
@@ -122,6 +195,8 @@ handover() {
 }
 check "an exactkeeper: link hands over to the running keeper" handover
 check "the running keeper opens the dashboard at that connection" wait_for 60 grep -q "focus=connection:$conn_id" "$work/keeper.log"
+check "that window reached the keeper over the named pipe" wait_for 120 handshake "$work/keeper.log" 2
+shoot dashboard-at-connection "$(xdotool search --name '^Exact Keeper$' 2>/dev/null | tail -1 || true)"
 
 # The simulator runs from the installed exactkeeperctl.exe: end it first,
 # or its file could not be removed.
@@ -164,7 +239,10 @@ cat "$work/keeper.log" >>"$SMOKE_LOG"
 check "the keeper did not panic" no_keeper_crash "$work/keeper.log"
 # The window under wine is best effort (its OpenGL there is fragile: seen
 # panicking inside glfw on a mouse move); said, not failed.
-if dashboard_crashed "$work/keeper.log"; then
+if dashboard_crashed "$work/keeper.log" || dashboard_crashed "$work/dashboard.log"; then
   echo "note  windows-installer: the dashboard crashed under wine (OpenGL; see the log)"
+fi
+if ls "$shots"/*.png >/dev/null 2>&1; then
+  echo "note  windows-installer: screenshots in $shots"
 fi
 finish

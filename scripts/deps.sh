@@ -19,8 +19,9 @@ package)
   # mingw-w64 for the Windows cross-build, wine for its smoke start, xz and
   # zip for the archives, desktop-file-utils to validate .desktop files,
   # the session the smoke tests run in, nsis for the installer, osslsigncode
-  # and openssl for signing (and its check), binutils' strings for that check
-  want+=(gcc-mingw-w64-x86-64 wine64 xz-utils zip desktop-file-utils xvfb xauth nsis osslsigncode openssl binutils) ;;
+  # and openssl for signing (and its check), binutils' strings for that check,
+  # imagemagick and xdotool for the wine smoke test's screenshots
+  want+=(gcc-mingw-w64-x86-64 wine64 xz-utils zip desktop-file-utils xvfb xauth nsis osslsigncode openssl binutils imagemagick xdotool) ;;
 esac
 command -v dpkg-query >/dev/null || { echo "deps: not a Debian system; install the equivalents of: ${want[*]}" >&2; exit 0; }
 missing=()

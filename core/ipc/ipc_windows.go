@@ -49,12 +49,16 @@ func Listen(dir string) (net.Listener, error) {
 	// A protected DACL with one entry: full access for this user, nobody
 	// else (not even Administrators or SYSTEM by inheritance).
 	sd := "D:P(A;;GA;;;" + sid.String() + ")"
+	if pipeInUse(path) {
+		return nil, ErrAlreadyRunning
+	}
 	l, err := winio.ListenPipe(path, &winio.PipeConfig{
 		SecurityDescriptor: sd,
 		InputBufferSize:    64 << 10,
 		OutputBufferSize:   64 << 10,
 	})
 	if err == nil {
+		claimStrayInstance(path)
 		return l, nil
 	}
 	// Named pipes vanish with their process, so an existing one means a
@@ -66,6 +70,43 @@ func Listen(dir string) (net.Listener, error) {
 		return nil, ErrAlreadyRunning
 	}
 	return nil, fmt.Errorf("could not open the keeper's endpoint %s: %w", path, err)
+}
+
+// pipeInUse tells whether a keeper already serves path, asked before
+// ListenPipe because wine lets a second ListenPipe of an existing name
+// succeed (Windows refuses it), which would make two keepers. An instance
+// waiting for a client opens; one whose every instance is busy answers
+// ERROR_PIPE_BUSY. Anything else (no such pipe, or one this user may not
+// open) is left to ListenPipe to accept or refuse.
+func pipeInUse(path string) bool {
+	err := openAndHangUp(path)
+	return err == nil || errors.Is(err, windows.ERROR_PIPE_BUSY)
+}
+
+// claimStrayInstance uses up the pipe instance that go-winio keeps only to
+// hold the pipe's name. go-winio opens it without read or write access, and
+// Windows therefore keeps it disconnected: clients only ever reach the
+// instances Accept creates. Wine ignores that and hands the first client
+// to this instance, where nobody reads: that client's request waits until
+// its own timeout ("the running keeper did not answer in time"), after which
+// every later client is served. Connecting once and hanging up at once takes
+// that place before any real client can. On Windows the open fails at once
+// with ERROR_PIPE_BUSY (no Accept is waiting yet) and changes nothing.
+func claimStrayInstance(path string) { _ = openAndHangUp(path) }
+
+// openAndHangUp connects to the pipe once, without waiting for a busy one,
+// and closes the connection at once.
+func openAndHangUp(path string) error {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return err
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ|windows.GENERIC_WRITE, 0, nil, windows.OPEN_EXISTING, 0, 0)
+	if err != nil {
+		return err
+	}
+	_ = windows.CloseHandle(h)
+	return nil
 }
 
 // dialEndpoint connects to the named pipe; ErrNoKeeper when it does not

@@ -38,8 +38,13 @@ func Main(args []string, version string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	if rb, ok := b.(*realBackend); ok && version != "" {
-		rb.version = version
+	if rb, ok := b.(*realBackend); ok {
+		if version != "" {
+			rb.version = version
+		}
+		// The keeper starts the window with stderr into its own log, so
+		// this shows there whether the window reached it.
+		rb.handshake = newHandshakeLog(stderr)
 	}
 	prefill, err := readPrefill()
 	if err != nil {

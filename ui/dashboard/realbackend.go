@@ -39,6 +39,12 @@ type realBackend struct {
 	// demo, which must not touch the real login items.
 	autostart platform.Autostart
 
+	// handshake logs reaching the keeper (nil: not logged); dial and
+	// dialWaits replace ipc.Dial and keeperDialWaits in tests.
+	handshake *handshakeLog
+	dial      func(dir string) (*ipc.Client, error)
+	dialWaits []time.Duration
+
 	mu     sync.Mutex
 	client *ipc.Client // nil until a keeper answered
 }
@@ -67,12 +73,20 @@ func (b *realBackend) keeperClient() (*ipc.Client, error) {
 	if b.client != nil {
 		return b.client, nil
 	}
-	c, err := ipc.Dial(b.st.Dir)
+	c, err := b.dialKeeper()
 	if err != nil {
 		return nil, err
 	}
 	b.client = c
 	return c, nil
+}
+
+// dropClient forgets a keeper that went away, so the next call dials afresh.
+func (b *realBackend) dropClient() {
+	b.mu.Lock()
+	b.client = nil
+	b.mu.Unlock()
+	b.handshake.lost()
 }
 
 // reload tells a running keeper to re-read the configuration. Without one
@@ -91,13 +105,12 @@ func (b *realBackend) Status(ctx context.Context) ([]keeper.ConnStatus, error) {
 		}
 		// The keeper went away (Quit): dial afresh next time, and show
 		// the files meanwhile rather than what it last said.
-		b.mu.Lock()
-		b.client = nil
-		b.mu.Unlock()
-	} else if !errors.Is(err, ipc.ErrNoKeeper) {
-		return nil, err
+		b.dropClient()
 	}
-	// No keeper: show what the files say, so the window is still useful.
+	// No keeper, or one that did not answer even after retries (logged by
+	// dialKeeper): show what the files say, so the window is still useful
+	// rather than stuck on the error; the event stream keeps dialling and
+	// brings the keeper's view back once it answers.
 	cfg, err := b.st.LoadConfig()
 	if err != nil {
 		return nil, err
@@ -122,9 +135,7 @@ func (b *realBackend) Events(ctx context.Context) (<-chan keeper.Event, error) {
 	ch, err := c.Events(ctx)
 	if err != nil {
 		// The keeper may have gone; dial afresh next time.
-		b.mu.Lock()
-		b.client = nil
-		b.mu.Unlock()
+		b.dropClient()
 	}
 	return ch, err
 }
