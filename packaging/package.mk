@@ -7,8 +7,12 @@
 #   package-linux         dist/exactkeeper-linux-$(GOARCH).tar.xz with install.sh
 #   package-darwin        dist/Exact Keeper.app and a zip of it; on a Mac only
 #   package-darwin-check  what Linux can check of the Mac build
-#   package-ci            the Windows and Linux packages, smoke-started (the
-#                         Windows installer too: smoke-windows-installer)
+#   package-ci            package-ci-linux, then smoke-windows
+#   package-ci-linux      the Linux package smoke-started, the installer script
+#                         and the darwin build checked (no Windows build)
+#   smoke-windows         the Windows packages built, then the whole flow under
+#                         wine (zip smoke, then smoke-windows-installer); CI's
+#                         own step, each script bounded by SMOKE_WINDOWS_TIMEOUT
 #
 # Intermediate files go to dist/_build (the leading _ keeps `go ... ./...`
 # out of it). The Go build cache is left alone: a cold Windows cgo build
@@ -24,8 +28,11 @@ PKG_APPNAME   := $(shell $(GO) run ./packaging/pkgtool meta name)
 GO_WINRES     ?= github.com/tc-hib/go-winres@v0.3.3
 WIN_CC        ?= x86_64-w64-mingw32-gcc
 MAC_APP       := dist/$(PKG_APPNAME).app
+# Each wine smoke script gets this long (timeout(1)); a hung wine must fail
+# the step, not hold CI until its global limit.
+SMOKE_WINDOWS_TIMEOUT ?= 15m
 
-.PHONY: package-deps package-windows package-windows-installer-check package-windows-installer-build smoke-windows-installer package-linux package-darwin package-darwin-check package-ci package-clean
+.PHONY: package-deps package-windows package-windows-installer-check package-windows-installer-build smoke-windows smoke-windows-installer package-ci-linux package-linux package-darwin package-darwin-check package-ci package-clean
 
 package-deps:
 	@scripts/deps.sh package
@@ -143,11 +150,16 @@ package-darwin-check:
 	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) vet ./core/platform
 	$(GO) test -timeout 2m -count=1 ./packaging/pkgtool ./core/platform
 
-# The registry half of start-at-login runs under wine too, as a test binary.
-package-ci: package-windows-installer-check package-windows package-linux package-darwin-check
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o $(PKG_BUILD)/windows/platform.test.exe ./core/platform
+package-ci: package-ci-linux smoke-windows
+
+package-ci-linux: package-windows-installer-check package-linux package-darwin-check
 	scripts/with-session.sh packaging/smoke-linux.sh dist/exactkeeper-linux-$(PKG_ARCH).tar.xz
-	scripts/with-session.sh packaging/smoke-windows.sh dist/exactkeeper-windows-amd64.zip $(PKG_BUILD)/windows/platform.test.exe
+
+# The Windows flow under wine. The registry half of start-at-login runs
+# there too, as a test binary.
+smoke-windows: package-windows
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o $(PKG_BUILD)/windows/platform.test.exe ./core/platform
+	timeout $(SMOKE_WINDOWS_TIMEOUT) scripts/with-session.sh packaging/smoke-windows.sh dist/exactkeeper-windows-amd64.zip $(PKG_BUILD)/windows/platform.test.exe
 	$(MAKE) --no-print-directory smoke-windows-installer
 
 # The installer under wine: silent install, the installed keeper against the
@@ -155,7 +167,7 @@ package-ci: package-windows-installer-check package-windows package-linux packag
 # uninstall with /REMOVESECRETS. About 2.5 minutes; needs package-windows.
 smoke-windows-installer:
 	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) test -c -o $(PKG_BUILD)/windows/netproxy.test.exe ./core/netproxy
-	scripts/with-session.sh packaging/smoke-windows-installer.sh $(WIN_SETUP) $(PKG_BUILD)/windows/netproxy.test.exe
+	timeout $(SMOKE_WINDOWS_TIMEOUT) scripts/with-session.sh packaging/smoke-windows-installer.sh $(WIN_SETUP) $(PKG_BUILD)/windows/netproxy.test.exe
 
 package-clean:
 	rm -rf $(PKG_BUILD) dist/exactkeeper-*.zip dist/exactkeeper-*.tar.xz "$(MAC_APP)"
