@@ -21,7 +21,8 @@ import (
 
 // Client talks to the running keeper. It is safe for concurrent use.
 type Client struct {
-	hc *http.Client
+	hc            *http.Client
+	dialedVersion string // the keeper's answer to Dial's ping
 }
 
 const (
@@ -49,12 +50,18 @@ func Dial(dir string) (*Client, error) {
 	}}}
 	ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 	defer cancel()
-	if _, err := c.Version(ctx); err != nil {
+	v, err := c.Version(ctx)
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
+	c.dialedVersion = v
 	return c, nil
 }
+
+// KeeperVersion is the version the keeper gave when Dial checked it, so
+// that a caller logging whom it reached need not ask a second time.
+func (c *Client) KeeperVersion() string { return c.dialedVersion }
 
 // Close releases the client's idle connections.
 func (c *Client) Close() error {

@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +19,6 @@ import (
 // seconds anyway.
 var keeperDialWaits = []time.Duration{250 * time.Millisecond, time.Second}
 
-// versionTimeout bounds the extra ping that learns the keeper's version for
-// the handshake line; ipc.Dial has just had an answer, so it is short.
-const versionTimeout = 2 * time.Second
-
 // dialKeeper dials the keeper of b's home dir, retrying as keeperDialWaits
 // says, and logs the outcome (handshakeLog). The caller holds b.mu.
 func (b *realBackend) dialKeeper() (*ipc.Client, error) {
@@ -39,10 +34,7 @@ func (b *realBackend) dialKeeper() (*ipc.Client, error) {
 	for attempt := 1; ; attempt++ {
 		c, err := dial(b.st.Dir)
 		if err == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), versionTimeout)
-			v, _ := c.Version(ctx)
-			cancel()
-			b.handshake.connected(endpoint, v, attempt, time.Since(start))
+			b.handshake.connected(endpoint, c.KeeperVersion(), attempt, time.Since(start))
 			return c, nil
 		}
 		if errors.Is(err, ipc.ErrNoKeeper) || attempt > len(waits) {
