@@ -130,15 +130,11 @@ func Plural(key string, n int, args map[string]any) string {
 	return Tf(key+suffix, full)
 }
 
-// catalogue holds the texts per language, and their parsed templates.
+// catalogue holds the texts per language, and their parsed placeholders.
 type catalogue struct {
 	texts map[string]map[string]string // lang → key → text
 	tmu   sync.Mutex
-	tmpls map[string]*parsed // lang + "\x00" + key
-}
-
-type parsed struct {
-	pieces []piece
+	tmpls map[string][]piece // lang + "\x00" + key; nil for a broken text
 }
 
 func (c *catalogue) languages() []string {
@@ -167,21 +163,19 @@ func (c *catalogue) format(lang, key string, args map[string]any) string {
 	}
 	id := lang + "\x00" + key
 	c.tmu.Lock()
-	p, ok := c.tmpls[id]
+	ps, ok := c.tmpls[id]
 	if !ok {
-		if ps, ok := parseText(text); ok {
-			p = &parsed{pieces: ps}
-		}
+		ps, _ = parseText(text)
 		if c.tmpls == nil {
-			c.tmpls = map[string]*parsed{}
+			c.tmpls = map[string][]piece{}
 		}
-		c.tmpls[id] = p // nil for a broken text: shown as written
+		c.tmpls[id] = ps // nil for a broken text: shown as written
 	}
 	c.tmu.Unlock()
-	if p == nil {
+	if ps == nil {
 		return text
 	}
-	return expand(p.pieces, args)
+	return expand(ps, args)
 }
 
 // load reads every <lang>.json below dir. A key may appear in only one file
