@@ -363,7 +363,7 @@ func cmdReminders(ctx context.Context, e *Env, args []string) error {
 		return encodeJSONTo(e.Stdout, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintln(e.Stdout, "Nothing is due.")
+		fmt.Fprintln(e.Stdout, e.t("cli.reminders.none"))
 		return nil
 	}
 	for _, r := range rows {

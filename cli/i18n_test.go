@@ -313,3 +313,25 @@ func TestRemindersAtTakesADate(t *testing.T) {
 		}
 	}
 }
+
+// status with nothing set up yet says so in the user's language, on
+// stdout, and exits 0: nothing is wrong.
+func TestStatusWithoutConnectionsIsTranslated(t *testing.T) {
+	h := newLangHome(t)
+	for lang, want := range map[string]string{langEN: "There is no connection yet.", langNL: "Er is nog geen koppeling."} {
+		code, out, _ := h.run(lang, "status")
+		if code != 0 || !strings.HasPrefix(out, want) {
+			t.Errorf("status [%s] = %d, %q; want 0 and %q…", lang, code, out, want)
+		}
+	}
+}
+
+// reminders with nothing due says so in the user's language.
+func TestNothingDueIsTranslated(t *testing.T) {
+	h := newLangHome(t)
+	for lang, want := range map[string]string{langEN: "Nothing is due.", langNL: "Er vraagt nu niets uw aandacht."} {
+		if code, out, _ := h.run(lang, "reminders"); code != 0 || strings.TrimSpace(out) != want {
+			t.Errorf("reminders [%s] = %d, %q; want 0 and %q", lang, code, out, want)
+		}
+	}
+}

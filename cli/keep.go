@@ -294,7 +294,7 @@ func cmdStatus(ctx context.Context, e *Env, args []string) error {
 		return exit
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(e.Stdout, "No connections yet. Run 'exactkeeperctl connect --name NAME --region nl --client-id ID' to add one.")
+		fmt.Fprintln(e.Stdout, e.t("cli.err.no-connections"))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
