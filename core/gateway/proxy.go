@@ -31,22 +31,23 @@ var (
 // serve passes one request to Exact. base is what __next links are
 // rewritten to ("http://127.0.0.1:PORT", or "" for paths).
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, cfg store.Config, client, base string) {
+	cw := &countingWriter{ResponseWriter: w, count: func(status int) {
+		g.count(client, status == http.StatusTooManyRequests || status == http.StatusUnauthorized || status == http.StatusRequestEntityTooLarge)
+	}}
+	defer cw.once(499) // nothing answered: the program gave up
 	name, rest, ok := route(r.URL.Path)
 	if !ok {
-		g.count(client, false)
-		writeError(w, http.StatusNotFound, "The gateway passes on Exact Online's REST API only: /api/v1/… or /connections/<name>/api/v1/….")
+		writeError(cw, http.StatusNotFound, "The gateway passes on Exact Online's REST API only: /api/v1/… or /connections/<name>/api/v1/….")
 		return
 	}
 	conn, why := findConnection(cfg, name)
 	if why != "" {
-		g.count(client, false)
-		writeError(w, http.StatusNotFound, why)
+		writeError(cw, http.StatusNotFound, why)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	if err != nil {
-		g.count(client, true)
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than the gateway passes on (%d MiB).", MaxRequestBody>>20))
+		writeError(cw, http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than the gateway passes on (%d MiB).", MaxRequestBody>>20))
 		return
 	}
 	prefix := ""
@@ -54,8 +55,33 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, cfg store.Config
 		prefix = "/connections/" + url.PathEscape(name)
 	}
 	p := proxied{g: g, r: r, conn: conn, rest: rest, body: body, client: client, next: base + prefix}
-	status := p.do(w)
-	g.count(client, status == http.StatusTooManyRequests || status == http.StatusUnauthorized)
+	p.do(cw)
+}
+
+// countingWriter counts a request as its answer starts, not once it has
+// been sent: a program that has read the answer may ask for the counters at
+// once (`exactkeeperctl gateway status`), and must find its request there.
+type countingWriter struct {
+	http.ResponseWriter
+	count   func(status int)
+	counted bool
+}
+
+func (c *countingWriter) WriteHeader(status int) {
+	c.once(status)
+	c.ResponseWriter.WriteHeader(status)
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.once(http.StatusOK)
+	return c.ResponseWriter.Write(b)
+}
+
+func (c *countingWriter) once(status int) {
+	if !c.counted {
+		c.counted = true
+		c.count(status)
+	}
 }
 
 type proxied struct {
